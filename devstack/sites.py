@@ -1,0 +1,495 @@
+"""Serve the fixture sites over HTTP and HTTPS on 127.0.0.1, one virtual host each.
+
+Each site is a `site.json` route table (format in tests/fixtures/README.md). The
+`Host` header picks the site. Over TLS, a certificate for the SNI name is issued on
+first use from a throwaway `trustme` CA, so any host name verifies against
+`ca_pem_path`. Every response closes its connection, which keeps the server simple
+and lets a client see hostile behaviours (endless bodies, resets) one request at a
+time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import ssl
+import struct
+import tempfile
+import threading
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import trustme
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SITES_DIR = Path(__file__).resolve().parent.parent / "tests/fixtures/sites"
+_CHUNK = 64 * 1024
+_FILLER = (b"<p>filler text for a very large page</p>\n" * 1600)[:_CHUNK]
+_GZIP_BLOCK_INPUT = 1024 * 1024
+_MAX_REQUEST_HEAD = 64 * 1024
+_DISCONNECTS = (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError, OSError)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One parsed HTTP request head."""
+
+    method: str
+    target: str
+    host: str
+    headers: Mapping[str, str]
+
+    @property
+    def path(self) -> str:
+        return self.target.split("?", 1)[0]
+
+
+@dataclass
+class Site:
+    """One virtual host: its routes and the folder its `file` entries live in."""
+
+    host: str
+    routes: dict[str, dict[str, Any]]
+    files_dir: Path | None = None
+    _cache: dict[str, bytes] = field(default_factory=dict)
+
+    def route_for(self, target: str) -> dict[str, Any] | None:
+        """Return the route for `target`, matched with its query string first."""
+        route = self.routes.get(target)
+        if route is None:
+            route = self.routes.get(target.split("?", 1)[0])
+        return route
+
+    def body_of(self, route: Mapping[str, Any]) -> bytes:
+        """Return the stored body of a route: inline `body`, then `file`, else empty."""
+        inline = route.get("body")
+        if isinstance(inline, str):
+            return inline.encode("utf-8")
+        if isinstance(inline, bytes):
+            return inline
+        name = route.get("file")
+        if not name:
+            return b""
+        if name not in self._cache:
+            path = Path(name)
+            if not path.is_absolute() and self.files_dir is not None:
+                path = self.files_dir / name
+            self._cache[name] = path.read_bytes()
+        return self._cache[name]
+
+
+class SiteServer:
+    """Serve fixture sites on ephemeral 127.0.0.1 ports, HTTP and HTTPS.
+
+    Args:
+        sites_dir: folder of `<host>/site.json` sites; default the test fixtures.
+            A folder that does not exist gives a server with no sites.
+        latency: seconds to wait before each response, as simulated network delay.
+    """
+
+    def __init__(self, sites_dir: Path | None = None, *, latency: float = 0.0) -> None:
+        self.latency = latency
+        self._sites: dict[str, Site] = {}
+        self._counts: Counter[str] = Counter()
+        self._servers: list[asyncio.Server] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self._host_contexts: dict[str, ssl.SSLContext] = {}
+        self._ca = trustme.CA()
+        self._tempdir = tempfile.TemporaryDirectory(prefix="sites-ca-")
+        self._ca_pem = Path(self._tempdir.name) / "ca.pem"
+        self._ca.cert_pem.write_to_path(str(self._ca_pem))
+        self._http_port: int | None = None
+        self._https_port: int | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._load_dir(DEFAULT_SITES_DIR if sites_dir is None else sites_dir)
+
+    @property
+    def http_port(self) -> int:
+        return _started(self._http_port)
+
+    @property
+    def https_port(self) -> int:
+        return _started(self._https_port)
+
+    @property
+    def ca_pem_path(self) -> str:
+        """Path of the PEM file of the CA that signs every site certificate."""
+        return str(self._ca_pem)
+
+    @property
+    def connect_to(self) -> str:
+        """Override in curl `--connect-to` form that sends ports 443 and 80 here."""
+        return f":443:127.0.0.1:{self.https_port};:80:127.0.0.1:{self.http_port}"
+
+    @property
+    def hosts(self) -> list[str]:
+        return sorted(self._sites)
+
+    def add_site(
+        self,
+        host: str,
+        routes: Mapping[str, Mapping[str, Any]],
+        *,
+        files_dir: Path | None = None,
+    ) -> None:
+        """Add or replace a site; `file` entries resolve against `files_dir`."""
+        key = _normalize_host(host)
+        table = {path: dict(route) for path, route in routes.items()}
+        self._sites[key] = Site(key, table, files_dir)
+
+    def request_count(self, host: str) -> int:
+        """Return how many requests reached `host` since the server was built."""
+        return self._counts[_normalize_host(host)]
+
+    async def start(self) -> None:
+        """Listen on two ephemeral ports of 127.0.0.1, plain HTTP and HTTPS."""
+        plain = await asyncio.start_server(
+            self._plain_connection, "127.0.0.1", 0, backlog=1024
+        )
+        tls = await asyncio.start_server(
+            self._tls_connection,
+            "127.0.0.1",
+            0,
+            ssl=self._server_context(),
+            backlog=1024,
+        )
+        self._servers = [plain, tls]
+        self._http_port = plain.sockets[0].getsockname()[1]
+        self._https_port = tls.sockets[0].getsockname()[1]
+        logger.info(
+            "site server listening on http %s and https %s with %s sites",
+            self._http_port,
+            self._https_port,
+            len(self._sites),
+        )
+
+    async def stop(self) -> None:
+        """Stop listening and end every open connection."""
+        self._stopping = True
+        for server in self._servers:
+            server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers = []
+        self._stopping = False
+
+    async def __aenter__(self) -> SiteServer:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    def start_in_thread(self) -> None:
+        """Run the server on its own event loop in a daemon thread."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.start())
+            except BaseException as exc:
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self.stop())
+            loop.close()
+
+        self._loop = loop
+        self._thread = threading.Thread(target=run, name="site-server", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            raise failure[0]
+
+    def stop_thread(self) -> None:
+        """Stop a server started with `start_in_thread` and wait for its thread."""
+        if self._loop is None or self._thread is None:
+            return
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop = None
+        self._thread = None
+
+    def _load_dir(self, sites_dir: Path) -> None:
+        if not sites_dir.is_dir():
+            return
+        for site_file in sorted(sites_dir.glob("*/site.json")):
+            spec = json.loads(site_file.read_text(encoding="utf-8"))
+            host = spec.get("host") or site_file.parent.name
+            self.add_site(host, spec["routes"], files_dir=site_file.parent / "files")
+
+    def _server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
+        context.sni_callback = self._select_certificate
+        return context
+
+    def _select_certificate(
+        self, connection: ssl.SSLObject, server_name: str | None, _: ssl.SSLContext
+    ) -> None:
+        # trustme issues ECDSA leaves, which are cheap enough to create inside the
+        # handshake on the event loop of a test server.
+        if not server_name:
+            return
+        name = server_name.lower()
+        context = self._host_contexts.get(name)
+        if context is None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._ca.issue_cert(name).configure_cert(context)
+            self._host_contexts[name] = context
+        connection.context = context
+
+    async def _plain_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await self._serve(reader, writer)
+
+    async def _tls_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await self._serve(reader, writer)
+
+    async def _serve(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            request = await _read_request(reader)
+            if request is not None:
+                await self._respond(request, reader, writer)
+        except _DISCONNECTS:
+            logger.debug("client closed the connection early")
+        except asyncio.CancelledError:
+            # Python 3.11's stream callback calls task.exception() on its handler
+            # task, which raises for a cancelled task, so a handler ended by
+            # stop() returns normally instead.
+            if not self._stopping:
+                raise
+        finally:
+            self._tasks.discard(task)
+            writer.close()
+
+    async def _respond(
+        self,
+        request: Request,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
+        self._counts[request.host] += 1
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+
+        site = self._sites.get(request.host)
+        if site is None:
+            await _send_simple(writer, request, 421, b"unknown host\n")
+            return
+        route = site.route_for(request.target)
+        if route is None:
+            await _send_simple(writer, request, 404, b"")
+            return
+        behavior = route.get("behavior")
+        if behavior == "hang":
+            await reader.read()
+        elif behavior == "reset":
+            _reset(writer)
+        else:
+            await _send_route(writer, request, route, site.body_of(route))
+
+
+async def _read_request(reader: asyncio.StreamReader) -> Request | None:
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        return None
+    if len(head) > _MAX_REQUEST_HEAD:
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3:
+        return None
+    method, target, _ = parts
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers[name.strip().lower()] = value.strip()
+    length = headers.get("content-length", "0")
+    if length.isdigit() and int(length) > 0:
+        await reader.readexactly(int(length))
+    if target.startswith(("http://", "https://")):
+        # Absolute-form target (a proxy-style request): the authority names the host.
+        authority = target.split("/", 3)[2]
+        headers.setdefault("host", authority)
+        target = "/" + target.split("/", 3)[3] if target.count("/") >= 3 else "/"
+    host = _normalize_host(headers.get("host", ""))
+    return Request(method.upper(), target, host, headers)
+
+
+def _normalize_host(value: str) -> str:
+    host = value.strip().lower()
+    if host.startswith("["):
+        host = host[1:].split("]", 1)[0]
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host.rstrip(".")
+
+
+def _started(port: int | None) -> int:
+    if port is None:
+        raise RuntimeError("SiteServer is not started; call start() first")
+    return port
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Close with SO_LINGER 0, so the kernel sends RST instead of FIN."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+async def _send_simple(
+    writer: asyncio.StreamWriter, request: Request, status: int, body: bytes
+) -> None:
+    head = _head(status, {"Content-Type": "text/plain"}, len(body))
+    writer.write(head if request.method == "HEAD" else head + body)
+    await writer.drain()
+
+
+async def _send_route(
+    writer: asyncio.StreamWriter,
+    request: Request,
+    route: Mapping[str, Any],
+    body: bytes,
+) -> None:
+    status = int(route.get("status", 200))
+    headers: dict[str, str | list[str]] = dict(route.get("headers", {}))
+    behavior = route.get("behavior")
+    chunks: Iterable[bytes]
+    if behavior == "endless":
+        length = None
+        chunks = _endless(body)
+    elif behavior == "huge":
+        size = int(route.get("size", 20 * 1024 * 1024))
+        length, chunks = size, _huge(size)
+        headers.setdefault("Content-Type", "text/html; charset=utf-8")
+    elif behavior == "gzip_bomb":
+        size = int(route.get("size", 1024 * 1024 * 1024))
+        length, chunks = _gzip_bomb(size)
+        headers.setdefault("Content-Type", "text/html; charset=utf-8")
+        headers["Content-Encoding"] = "gzip"
+    else:
+        length, chunks = len(body), [body]
+
+    writer.write(_head(status, headers, length))
+    if request.method == "HEAD":
+        await writer.drain()
+        return
+    if behavior == "drip":
+        await _drip(writer, body, int(route.get("bytes_per_second", 20)))
+        return
+    for chunk in chunks:
+        writer.write(chunk)
+        await writer.drain()
+
+
+def _head(
+    status: int, headers: Mapping[str, str | list[str]], length: int | None
+) -> bytes:
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Unknown"
+    lines = [f"HTTP/1.1 {status} {reason}"]
+    for name, value in headers.items():
+        if name.lower() in {"connection", "content-length"}:
+            continue
+        values = value if isinstance(value, list) else [value]
+        lines.extend(f"{name}: {item}" for item in values)
+    if length is not None:
+        lines.append(f"Content-Length: {length}")
+    lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+async def _drip(writer: asyncio.StreamWriter, body: bytes, per_second: int) -> None:
+    step = max(1, per_second // 10)
+    for start in range(0, len(body), step):
+        writer.write(body[start : start + step])
+        await writer.drain()
+        await asyncio.sleep(step / per_second)
+
+
+def _endless(prefix: bytes) -> Iterable[bytes]:
+    if prefix:
+        yield prefix
+    while True:
+        yield _FILLER
+
+
+def _huge(size: int) -> Iterable[bytes]:
+    sent = 0
+    while sent < size:
+        chunk = _FILLER[: min(_CHUNK, size - sent)]
+        sent += len(chunk)
+        yield chunk
+
+
+def _gzip_bomb(size: int) -> tuple[int, Iterable[bytes]]:
+    """Return the length and chunks of a gzip stream that inflates to `size` zeros.
+
+    A block compressed and ended with a full flush uses no earlier history, so the
+    same compressed bytes can be repeated. Only the CRC is computed over all input.
+    """
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    zeros = bytes(_GZIP_BLOCK_INPUT)
+    block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    ending = compressor.flush(zlib.Z_FINISH)
+    repeats, remainder = divmod(size, _GZIP_BLOCK_INPUT)
+    tail_block = b""
+    if remainder:
+        tail = zlib.compressobj(9, zlib.DEFLATED, -15)
+        tail_block = tail.compress(bytes(remainder)) + tail.flush(zlib.Z_FULL_FLUSH)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    length = len(header) + repeats * len(block) + len(tail_block) + len(ending) + 8
+
+    def chunks() -> Iterable[bytes]:
+        crc = 0
+        yield header
+        for _ in range(repeats):
+            crc = zlib.crc32(zeros, crc)
+            yield block
+        if remainder:
+            crc = zlib.crc32(bytes(remainder), crc)
+            yield tail_block
+        yield ending + struct.pack("<II", crc, size & 0xFFFFFFFF)
+
+    return length, chunks()
