@@ -6,7 +6,7 @@ from enum import StrEnum
 
 
 class ErrorKind(StrEnum):
-    """Failure kinds stored in `scan_jobs.error_type` and used as Temporal error types."""
+    """Failure kinds, stored in `scan_jobs.error_type` and used as Temporal types."""
 
     INVALID_DOMAIN = "invalid_domain"
     DNS = "dns"
@@ -76,9 +76,7 @@ class FetchError(ScannerError):
         status_code: the HTTP status, for `http_status` failures.
     """
 
-    _TRANSIENT = frozenset(
-        {ErrorKind.TIMEOUT, ErrorKind.CONNECT, ErrorKind.PROTOCOL}
-    )
+    _TRANSIENT = frozenset({ErrorKind.TIMEOUT, ErrorKind.CONNECT, ErrorKind.PROTOCOL})
 
     def __init__(
         self,

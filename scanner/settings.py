@@ -82,12 +82,8 @@ class Settings:
             total_timeout=_float(env, "SCANNER_TOTAL_TIMEOUT", 30.0),
             max_redirects=_int(env, "SCANNER_MAX_REDIRECTS", 10, minimum=0),
             max_body_bytes=_int(env, "SCANNER_MAX_BODY_BYTES", 5 * 1024 * 1024),
-            max_decoded_bytes=_int(
-                env, "SCANNER_MAX_DECODED_BYTES", 10 * 1024 * 1024
-            ),
-            max_sitemap_bytes=_int(
-                env, "SCANNER_MAX_SITEMAP_BYTES", 50 * 1024 * 1024
-            ),
+            max_decoded_bytes=_int(env, "SCANNER_MAX_DECODED_BYTES", 10 * 1024 * 1024),
+            max_sitemap_bytes=_int(env, "SCANNER_MAX_SITEMAP_BYTES", 50 * 1024 * 1024),
             max_sitemap_decoded_bytes=_int(
                 env, "SCANNER_MAX_SITEMAP_DECODED_BYTES", 50 * 1024 * 1024
             ),
@@ -127,8 +123,7 @@ class Settings:
             max_concurrent_activities=_int(
                 env, "SCANNER_MAX_CONCURRENT_ACTIVITIES", 100
             ),
-            default_tenant=env.get("SCANNER_TENANT", "").strip()
-            or base.default_tenant,
+            default_tenant=env.get("SCANNER_TENANT", "").strip() or base.default_tenant,
         )
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -264,9 +259,7 @@ def _choice(
 ) -> str:
     raw = env.get(name, "").strip().lower() or default
     if raw not in choices:
-        raise ConfigurationError(
-            f"{name}={raw!r} is not one of: {', '.join(choices)}"
-        )
+        raise ConfigurationError(f"{name}={raw!r} is not one of: {', '.join(choices)}")
     return raw
 
 

@@ -1,0 +1,24 @@
+"""Translate library errors into Temporal application errors at the boundary."""
+
+from __future__ import annotations
+
+from temporalio.exceptions import ApplicationError
+
+from scanner.errors import FetchError, ScannerError
+
+
+def to_application_error(error: ScannerError) -> ApplicationError:
+    """Wrap a scanner error so Temporal retries it only when a retry can help.
+
+    The error kind becomes the Temporal error type, which the workflow stores on
+    the job and which the retry policy and the UI show.
+    """
+    details: list[object] = []
+    if isinstance(error, FetchError):
+        details.append({"url": error.url, "status_code": error.status_code})
+    return ApplicationError(
+        error.message,
+        *details,
+        type=error.kind.value,
+        non_retryable=not error.retryable,
+    )

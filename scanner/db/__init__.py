@@ -1,0 +1,1 @@
+"""Database models, the engine factory and the queries the activities run."""

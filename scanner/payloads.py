@@ -1,0 +1,116 @@
+"""Inputs and results of workflows and activities: small, versionable models.
+
+Temporal stores these in workflow history, so they carry ids and extracted
+fields, never page bodies. New fields get defaults so running workflows keep
+decoding older payloads.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, Field
+
+
+class PageData(BaseModel):
+    """The fields extracted from a homepage."""
+
+    title: str | None = None
+    description: str | None = None
+    language: str | None = None
+    canonical: str | None = None
+    emails: list[str] = Field(default_factory=list)
+    phones: list[str] = Field(default_factory=list)
+    social: dict[str, str] = Field(default_factory=dict)
+    cms: str | None = None
+    feeds: list[str] = Field(default_factory=list)
+
+
+class ScrapeResult(BaseModel):
+    """What one homepage fetch produced, with its timings in milliseconds."""
+
+    requested_url: str
+    final_url: str
+    http_status: int
+    content_type: str | None = None
+    charset: str | None = None
+    body_bytes: int = 0
+    fetch_ms: float = 0.0
+    extract_ms: float = 0.0
+    redirect_chain: list[str] = Field(default_factory=list)
+    page: PageData = Field(default_factory=PageData)
+
+
+class ScanDomainInput(BaseModel):
+    """Start a scan of one domain for one tenant."""
+
+    tenant: str
+    domain: str
+    job_id: uuid.UUID
+    batch_id: uuid.UUID | None = None
+    # Must exceed the fetcher's total timeout for robots.txt plus the homepage
+    # over each scheme tried.
+    scrape_timeout_seconds: float = 120.0
+    scrape_max_attempts: int = 3
+
+
+class ScanDomainResult(BaseModel):
+    """How a domain scan ended."""
+
+    job_id: uuid.UUID
+    tenant: str
+    domain: str
+    status: str
+    error_type: str | None = None
+    error_message: str | None = None
+    result: ScrapeResult | None = None
+
+
+class DomainLookupInput(BaseModel):
+    tenant: str
+    domain: str
+    job_id: uuid.UUID
+    workflow_id: str
+    batch_id: uuid.UUID | None = None
+    kind: str = "domain"
+
+
+class DomainLookupResult(BaseModel):
+    tenant_id: int
+    domain_id: int
+    domain: str
+
+
+class JobStatusInput(BaseModel):
+    job_id: uuid.UUID
+    status: str
+
+
+class JobStatusResult(BaseModel):
+    job_id: uuid.UUID
+    status: str
+    changed: bool
+
+
+class ScrapeInput(BaseModel):
+    job_id: uuid.UUID
+    tenant: str
+    domain: str
+
+
+class SaveResultsInput(BaseModel):
+    job_id: uuid.UUID
+    tenant_id: int
+    domain_id: int
+    result: ScrapeResult
+
+
+class JobErrorInput(BaseModel):
+    job_id: uuid.UUID
+    tenant: str
+    requested_domain: str
+    workflow_id: str
+    error_type: str
+    error_message: str
+    batch_id: uuid.UUID | None = None
+    kind: str = "domain"
