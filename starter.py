@@ -83,6 +83,7 @@ async def start_scan(
             job_id=job_id,
             batch_id=batch_id,
             scrape_timeout_seconds=scrape_timeout(settings),
+            scrape_max_attempts=settings.scrape_max_attempts,
         ),
         id=workflow_id,
         task_queue=task_queue or settings.temporal_task_queue,

@@ -64,6 +64,7 @@ class Settings:
     respect_robots: bool = True
     limits: FetchLimits = field(default_factory=FetchLimits)
     max_concurrent_activities: int = 100
+    scrape_max_attempts: int = 3
     default_tenant: str = "default"
 
     @classmethod
@@ -123,6 +124,7 @@ class Settings:
             max_concurrent_activities=_int(
                 env, "SCANNER_MAX_CONCURRENT_ACTIVITIES", 100
             ),
+            scrape_max_attempts=_int(env, "SCANNER_SCRAPE_MAX_ATTEMPTS", 3),
             default_tenant=env.get("SCANNER_TENANT", "").strip() or base.default_tenant,
         )
 
