@@ -14,7 +14,6 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from temporalio.client import Client
@@ -46,7 +45,6 @@ def build_worker(
         workflows=ALL_WORKFLOWS,
         activities=list(activities),  # type: ignore[arg-type]
         max_concurrent_activities=settings.max_concurrent_activities,
-        activity_executor=ThreadPoolExecutor(max_workers=4),
         graceful_shutdown_timeout=graceful_shutdown,
     )
 

@@ -9,12 +9,12 @@ from typing import Any
 from temporalio.client import Client
 
 from activities import build_activities
+from cli.scan import start_scan, wait_for_scan
 from devstack.sites import SiteServer
 from scanner.db.engine import create_engine, create_session_factory
 from scanner.net.fetcher import Fetcher
 from scanner.net.resolver import Resolver, StaticResolver
 from scanner.settings import Settings, parse_connect_to
-from starter import start_scan, wait_for_scan
 from worker import build_worker
 
 

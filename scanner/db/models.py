@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -147,3 +148,64 @@ class ScanResult(Base):
     feeds: Mapped[list[Any]] = mapped_column(server_default="[]")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SitemapFile(Base):
+    """A sitemap a scan found: read (possibly partial) or failed with a reason."""
+
+    __tablename__ = "sitemap_files"
+    __table_args__ = (
+        UniqueConstraint("domain_id", "url"),
+        CheckConstraint("status IN ('read', 'failed')", name="status"),
+        Index(None, "tenant_id", "domain_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"))
+    job_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("scan_jobs.id")
+    )
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    parent_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+    format: Mapped[str | None] = mapped_column(Text)
+    depth: Mapped[int] = mapped_column(Integer, server_default="1")
+    partial: Mapped[bool] = mapped_column(server_default="false")
+    url_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    invalid_url_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SitemapUrl(Base):
+    """A page URL listed in a sitemap file.
+
+    The unique key is (sitemap_file_id, md5(url)), an expression index created
+    by the migration: a b-tree entry cannot hold the longest URLs sites list.
+    """
+
+    __tablename__ = "sitemap_urls"
+    __table_args__ = (
+        Index(None, "tenant_id", "sitemap_file_id"),
+        Index(
+            "uq_sitemap_urls_file_url", "sitemap_file_id", text("md5(url)"), unique=True
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    sitemap_file_id: Mapped[int] = mapped_column(
+        ForeignKey("sitemap_files.id", ondelete="CASCADE")
+    )
+    url: Mapped[str] = mapped_column(Text)
+    lastmod: Mapped[datetime | None]
+    lastmod_raw: Mapped[str | None] = mapped_column(Text)
+    changefreq: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[float | None] = mapped_column(Float)
+    extensions: Mapped[dict[str, Any] | None]
+    first_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -1,0 +1,1 @@
+"""Commands of the starter, one module per group of commands."""
