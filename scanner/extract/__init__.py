@@ -1,7 +1,8 @@
 """Extract contact data and site metadata from a homepage body.
 
-`extract_homepage` is pure and synchronous. Parsing a large page takes tens of
-milliseconds of CPU, so async callers run it in a thread.
+`extract_homepage` is pure and synchronous. It holds the CPU for milliseconds on a
+typical page and for seconds on a pathological multi-megabyte one, so async callers
+run it in a thread.
 """
 
 from __future__ import annotations

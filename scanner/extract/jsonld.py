@@ -21,6 +21,13 @@ MAX_DEPTH = 32
 _CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[(.*?)(?://\s*)?\]\]>\s*$", re.DOTALL)
 _HTML_COMMENT = re.compile(r"^\s*<!--(.*?)-->\s*$", re.DOTALL)
 
+# A JSON string (kept) or a comment (removed); matching strings first keeps a "//"
+# inside a URL from being read as a comment. An unterminated block comment runs to
+# the end of the text.
+_STRING_OR_COMMENT = re.compile(
+    r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?(?:\*/|\Z)', re.DOTALL
+)
+
 
 @dataclass
 class Organization:
@@ -57,7 +64,8 @@ def parse_lenient_json(text: str) -> object | None:
     try:
         # strict=False lets raw line feeds and tabs appear inside strings.
         data: object = json.loads(cleaned, strict=False)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
+        # RecursionError: arrays or objects nested thousands of levels deep.
         logger.debug("skipping unreadable JSON-LD block: %s", exc)
         return None
     return data
@@ -73,34 +81,12 @@ def _unwrap(text: str) -> str:
 
 def _strip_comments(text: str) -> str:
     """Remove `//` and `/* */` comments that lie outside JSON strings."""
-    out: list[str] = []
-    index = 0
-    length = len(text)
-    in_string = False
-    while index < length:
-        char = text[index]
-        if in_string:
-            out.append(char)
-            if char == "\\" and index + 1 < length:
-                out.append(text[index + 1])
-                index += 1
-            elif char == '"':
-                in_string = False
-            index += 1
-        elif char == '"':
-            in_string = True
-            out.append(char)
-            index += 1
-        elif text.startswith("//", index):
-            end = text.find("\n", index)
-            index = length if end == -1 else end
-        elif text.startswith("/*", index):
-            end = text.find("*/", index + 2)
-            index = length if end == -1 else end + 2
-        else:
-            out.append(char)
-            index += 1
-    return "".join(out)
+    return _STRING_OR_COMMENT.sub(_keep_strings, text)
+
+
+def _keep_strings(match: re.Match[str]) -> str:
+    token = match.group(0)
+    return token if token.startswith('"') else ""
 
 
 def _collect(node: object, organizations: list[Organization], depth: int) -> None:
