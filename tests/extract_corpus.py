@@ -12,7 +12,8 @@ from urllib.parse import urljoin, urlsplit
 
 SITES_DIR = Path(__file__).parent / "fixtures" / "sites"
 
-# Fields of expected.homepage that extraction decides; final_url is the fetcher's.
+# Fields of expected.homepage that extraction decides. final_url is left out because
+# the fetcher decides it.
 FIELDS = (
     "title",
     "description",

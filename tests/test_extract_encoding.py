@@ -34,7 +34,7 @@ def test_header_beats_meta_charset() -> None:
 
 
 def test_header_latin1_decodes_as_windows_1252() -> None:
-    # The en dash is byte 0x96, which only windows-1252 maps to a printable character.
+    # The en dash is byte 0x96: a C1 control in ISO-8859-1, an en dash in windows-1252.
     data = extract_fixture(
         "charset-header.html", content_type="text/html; charset=ISO-8859-1"
     )

@@ -1,6 +1,6 @@
 """Extract contact data and site metadata from a homepage body.
 
-`extract_homepage` is pure and synchronous. It holds the CPU for milliseconds on a
+`extract_homepage` is pure and synchronous. It uses the CPU for milliseconds on a
 typical page and for seconds on a pathological multi-megabyte one, so async callers
 run it in a thread.
 """
@@ -71,7 +71,7 @@ def extract_homepage(
 
     Returns:
         The extracted fields. A body that is empty or a JSON document gives an
-        empty result; nothing in the body makes this raise.
+        empty result. Invalid bytes and broken markup do not make this raise.
     """
     text, charset = decode_html(body, content_type)
     if not text.strip() or _is_json_document(text):

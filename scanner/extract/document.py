@@ -12,7 +12,7 @@ from bs4.element import NavigableString
 # than html.parser on large pages.
 PARSER = "lxml"
 
-# Elements whose text a visitor never sees in the rendered page.
+# Elements whose content is not rendered for a visitor whose browser runs scripts.
 _HIDDEN_ELEMENTS = frozenset(
     {"script", "style", "template", "head", "title", "noscript", "iframe", "object"}
 )

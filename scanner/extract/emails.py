@@ -16,8 +16,8 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DOMAIN = rf"(?:{_LABEL}\.)+(?:[A-Za-z]{{2,24}}|xn--[A-Za-z0-9-]{{1,59}})"
 _ADDRESS = re.compile(rf"{_LOCAL}@{_DOMAIN}")
 
-# Addresses written in text need a boundary on both sides, so that "a@b.com.au" is not
-# cut short and "user@host.comparison" is not read at all.
+# Addresses written in text need a boundary on both sides, so that a match never
+# starts or stops in the middle of a longer token such as "a@b.com.au".
 _TEXT_ADDRESS = re.compile(
     rf"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@{_DOMAIN}(?![A-Za-z0-9-]|\.[A-Za-z0-9])"
 )

@@ -7,8 +7,8 @@ import re
 
 DEFAULT_ENCODING = "utf-8"
 
-# The WHATWG encoding standard reads a meta declaration in the first 1,024 bytes; real
-# pages often push it further down behind long comments or whitespace, so look at more.
+# The HTML standard's prescan reads a meta declaration only in the first 1,024 bytes.
+# Real pages push it further down behind long comments or whitespace, so read 4 KB.
 PRESCAN_BYTES = 4096
 
 _BOMS: tuple[tuple[bytes, str], ...] = (

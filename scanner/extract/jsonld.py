@@ -14,16 +14,16 @@ from scanner.extract.schema_types import ARTICLE_TYPES, ORGANIZATION_TYPES
 
 logger = logging.getLogger(__name__)
 
-# Real graphs are a few levels deep; the limit stops a hostile document from making
-# the walk slow.
+# Real graphs are a few levels deep, so the limit only stops a hostile document from
+# making the walk slow.
 MAX_DEPTH = 32
 
 _CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[(.*?)(?://\s*)?\]\]>\s*$", re.DOTALL)
 _HTML_COMMENT = re.compile(r"^\s*<!--(.*?)-->\s*$", re.DOTALL)
 
-# A JSON string (kept) or a comment (removed); matching strings first keeps a "//"
-# inside a URL from being read as a comment. An unterminated block comment runs to
-# the end of the text.
+# A JSON string, which is kept, or a comment, which is removed. Matching strings first
+# keeps a "//" inside a URL from being read as a comment. An unterminated block
+# comment runs to the end of the text.
 _STRING_OR_COMMENT = re.compile(
     r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?(?:\*/|\Z)', re.DOTALL
 )

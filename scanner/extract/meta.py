@@ -65,8 +65,8 @@ def extract_generator(soup: BeautifulSoup) -> list[str]:
 def _meta_content(
     soup: BeautifulSoup, key: str, *, allow_property: bool = True
 ) -> str | None:
-    # Open Graph tags are written with property= by the spec and with name= by many
-    # sites; a plain description counts only as name=.
+    # The Open Graph protocol uses property=, but many sites write name=. A plain
+    # description counts only as name=.
     attributes = ("property", "name") if allow_property else ("name",)
     for meta in soup.find_all("meta"):
         names = {

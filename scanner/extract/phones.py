@@ -106,7 +106,7 @@ def _is_phone_in_context(text: str, start: int, end: int, raw: str) -> bool:
 def _inside_url(text: str, start: int) -> bool:
     token_start = text.rfind(" ", 0, start) + 1
     token = text[token_start:start]
-    return "://" in token or token.lower().startswith("www.") or "/" in token
+    return "://" in token or token.lower().startswith("www.") or token.startswith("/")
 
 
 def _format(number: phonenumbers.PhoneNumber) -> str:

@@ -46,8 +46,8 @@ def _region_from_host(host: str) -> str | None:
 def _region_from_language(language: str) -> str | None:
     subtags = _SUBTAG_SPLIT.split(language.strip())
     for subtag in subtags[1:]:
-        # BCP 47: a two-letter subtag after the language is the region; four letters
-        # would be a script such as "Hant".
+        # BCP 47: a two-letter subtag after the language is the region, while four
+        # letters would be a script such as "Hant".
         if len(subtag) == 2 and subtag.isalpha():
             region = subtag.upper()
             if region in phonenumbers.SUPPORTED_REGIONS:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-# schema.org Organization and its subtypes (schema.org 2024 type hierarchy). A type
-# missing from this set is not read as an organisation.
+# schema.org Organization and its subtypes.
+# NOTE: the list is written out by hand, so a subtype added to schema.org later, or
+# left out here, is not read as an organisation.
 ORGANIZATION_TYPES = frozenset(
     {
         "Organization", "Airline", "Consortium", "Cooperative", "Corporation",

@@ -36,7 +36,7 @@ _INSTAGRAM_NOT_PROFILES = frozenset(
 _TWITTER_NOT_PROFILES = frozenset(
     {"share", "intent", "home", "hashtag", "search", "i", "login", "signup", "tos",
      "privacy", "settings", "explore", "notifications", "messages", "compose",
-     "download", "account", "widgets.js"}
+     "download", "account"}
 )  # fmt: skip
 _PINTEREST_NOT_PROFILES = frozenset(
     {"pin", "search", "ideas", "today", "categories", "explore", "_", "business",
