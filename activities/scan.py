@@ -10,7 +10,7 @@ from temporalio import activity
 
 from activities.errors import to_application_error
 from scanner.db import jobs
-from scanner.domains import canonicalize_domain
+from scanner.domains import canonicalize_domain, starts_with_www
 from scanner.errors import ScannerError
 from scanner.extract import HomepageData, extract_homepage
 from scanner.net.fetcher import Fetcher
@@ -25,6 +25,7 @@ from scanner.payloads import (
     ScrapeInput,
     ScrapeResult,
 )
+from scanner.scrape import fetch_site_homepage
 from scanner.settings import Settings
 from scanner.status import Status
 
@@ -74,7 +75,10 @@ class ScanActivities:
             "Domain %s is id %s for tenant %s", domain, domain_id, data.tenant
         )
         return DomainLookupResult(
-            tenant_id=tenant_id, domain_id=domain_id, domain=domain
+            tenant_id=tenant_id,
+            domain_id=domain_id,
+            domain=domain,
+            www_first=starts_with_www(data.domain),
         )
 
     @activity.defn
@@ -99,7 +103,9 @@ class ScanActivities:
         """
         started = time.perf_counter()
         try:
-            response = await self._fetcher.fetch_homepage(data.domain)
+            response = await fetch_site_homepage(
+                self._fetcher, data.domain, www_first=data.www_first
+            )
         except ScannerError as exc:
             activity.logger.info(
                 "Fetch of %s failed: %s (%s)", data.domain, exc.message, exc.kind

@@ -221,3 +221,12 @@ def _is_service_label(label: str) -> bool:
 def _shorten(value: object, limit: int = 80) -> str:
     text = str(value)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def starts_with_www(raw: str) -> bool:
+    """Tell whether the host the user typed starts with `www.`."""
+    try:
+        host = _host_from_input(raw.strip(), raw)
+    except InvalidDomainError:
+        return False
+    return host.lower().startswith("www.")

@@ -79,6 +79,7 @@ class DomainLookupResult(BaseModel):
     tenant_id: int
     domain_id: int
     domain: str
+    www_first: bool = False
 
 
 class JobStatusInput(BaseModel):
@@ -96,6 +97,8 @@ class ScrapeInput(BaseModel):
     job_id: uuid.UUID
     tenant: str
     domain: str
+    # The user typed the `www.` form, so that host is tried first.
+    www_first: bool = False
 
 
 class SaveResultsInput(BaseModel):

@@ -115,7 +115,12 @@ class ScanDomainWorkflow:
         self._stage = "scraping"
         scrape: ScrapeResult = await workflow.execute_activity_method(
             ScanActivities.scrape_domain,
-            ScrapeInput(job_id=data.job_id, tenant=data.tenant, domain=lookup.domain),
+            ScrapeInput(
+                job_id=data.job_id,
+                tenant=data.tenant,
+                domain=lookup.domain,
+                www_first=lookup.www_first,
+            ),
             start_to_close_timeout=timedelta(seconds=data.scrape_timeout_seconds),
             retry_policy=RetryPolicy(
                 initial_interval=timedelta(seconds=1),

@@ -215,7 +215,10 @@ class Fetcher:
                 url=url,
             ) from None
         except Exception as exc:
-            raise translate(exc, url) from exc
+            error = translate(exc, url)
+            if error is exc:
+                raise
+            raise error from exc
 
     def _check_url(self, url: str) -> None:
         """Raise unless `url` is http or https and its host is allowed."""

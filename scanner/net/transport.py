@@ -202,7 +202,10 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         try:
             core_response = await self._pool.handle_async_request(core_request)
         except Exception as exc:
-            raise translate(exc, url) from exc
+            error = translate(exc, url)
+            if error is exc:
+                raise
+            raise error from exc
         assert isinstance(core_response.stream, AsyncIterable)
         return httpx.Response(
             status_code=core_response.status,
@@ -225,7 +228,10 @@ class _ResponseStream(httpx.AsyncByteStream):
             async for part in self._stream:
                 yield part
         except Exception as exc:
-            raise translate(exc, self._url) from exc
+            error = translate(exc, self._url)
+            if error is exc:
+                raise
+            raise error from exc
 
     async def aclose(self) -> None:
         closer = getattr(self._stream, "aclose", None)
