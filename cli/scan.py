@@ -73,7 +73,7 @@ async def start_scan(
         ScanDomainWorkflow.run,
         ScanDomainInput(
             tenant=tenant,
-            domain=raw if domain == raw else domain,
+            domain=raw,
             job_id=job_id,
             batch_id=batch_id,
             scrape_timeout_seconds=scrape_timeout(settings),
