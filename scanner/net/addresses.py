@@ -15,9 +15,10 @@ IPAddress = IPv4Address | IPv6Address
 
 # NAT64 (RFC 6052) embeds an IPv4 address in the last 32 bits of this prefix.
 _NAT64 = IPv6Network("64:ff9b::/96")
-# Shared address space for carrier-grade NAT (RFC 6598). Python's `is_private`
-# leaves it out, though no public host lives there.
-_SHARED = IPv4Network("100.64.0.0/10")
+# Python 3.11's `is_global` misses these ranges. 100.64.0.0/10 is shared address
+# space for carrier-grade NAT (RFC 6598). 192.0.0.0/24 holds IETF protocol
+# assignments (RFC 6890) and is rejected whole, though .9 and .10 are anycast.
+_NOT_GLOBAL_V4 = (IPv4Network("100.64.0.0/10"), IPv4Network("192.0.0.0/24"))
 _HEX_PART = re.compile(r"0x[0-9a-f]*")
 _OCTAL_PART = re.compile(r"0[0-7]+")
 _DECIMAL_PART = re.compile(r"0|[1-9][0-9]*")
@@ -63,7 +64,9 @@ def is_public_address(address: IPAddress | str) -> bool:
 
 
 def _is_public_v4(ip: IPv4Address) -> bool:
-    return ip not in _SHARED and _is_public_common(ip)
+    if any(ip in network for network in _NOT_GLOBAL_V4):
+        return False
+    return _is_public_common(ip)
 
 
 def _is_public_common(ip: IPAddress) -> bool:
@@ -98,7 +101,7 @@ def _parse_ipv4(text: str) -> IPv4Address | None:
             return None
         numbers.append(number)
 
-    # Every part but the last is one byte; the last fills the bytes that remain.
+    # Every part but the last is one byte, and the last fills the bytes left.
     *leading, last = numbers
     if any(number > 255 for number in leading):
         return None

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-# Types that say nothing about the content, so the body is sniffed instead.
+# Types that give no information about the content, so the body is sniffed.
 _UNDECLARED_TYPES = frozenset({"", "application/octet-stream"})
 # These failures hit the homepage request in the same way, so they end the scan
 # instead of being read as "no robots.txt".
@@ -29,7 +29,7 @@ async def fetch_homepage(fetcher: Fetcher, domain: str) -> FetchResponse:
     """Fetch `{scheme}://{domain}/` for each configured scheme until one connects.
 
     The next scheme is tried only when a connection cannot be set up (refused,
-    TLS handshake failed, connect timed out), never after an HTTP answer.
+    TLS handshake failed, connect timed out), never after an HTTP response.
 
     Raises:
         FetchError: kind `blocked_by_robots`, `http_status` (retryable for 5xx,
@@ -52,11 +52,11 @@ async def fetch_homepage(fetcher: Fetcher, domain: str) -> FetchResponse:
 async def fetch_robots(fetcher: Fetcher, origin: str) -> RobotsTxt:
     """Fetch and parse `{origin}/robots.txt`, empty when there is none to obey.
 
-    RFC 9309 allows everything when robots.txt answers 4xx. For a 5xx answer or
+    RFC 9309 allows everything when robots.txt returns 4xx. For a 5xx status or
     a broken download it asks crawlers to assume a full disallow. The scanner
     makes one page request per domain and a failing homepage fails the scan on
     its own, so it treats those cases as allow-all and logs a warning. An HTML
-    answer is a soft 404 page, not a robots file.
+    response is a soft 404 page, not a robots file.
 
     Raises:
         FetchError: the origin cannot be reached at all (connect, TLS, DNS or
@@ -72,7 +72,7 @@ async def fetch_robots(fetcher: Fetcher, origin: str) -> RobotsTxt:
         ) as response:
             if response.status_code >= 500:
                 logger.warning(
-                    "%s answered %s; robots.txt treated as absent",
+                    "%s returned HTTP %s, so robots.txt is treated as absent",
                     url,
                     response.status_code,
                 )
@@ -85,7 +85,7 @@ async def fetch_robots(fetcher: Fetcher, origin: str) -> RobotsTxt:
         if exc.kind in _FATAL_ROBOTS_KINDS:
             raise
         logger.warning(
-            "fetching %s failed (%s); robots.txt treated as absent", url, exc
+            "fetching %s failed, so robots.txt is treated as absent: %s", url, exc
         )
         return RobotsTxt()
     if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
@@ -152,7 +152,7 @@ def _check_status(response: StreamedResponse) -> None:
         return
     retryable = status >= 500 or status in {408, 429}
     raise FetchError(
-        f"{response.final_url} answered HTTP {status}",
+        f"{response.final_url} returned HTTP {status}",
         kind=ErrorKind.HTTP_STATUS,
         url=response.final_url,
         retryable=retryable,

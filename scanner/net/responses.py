@@ -30,9 +30,9 @@ class FetchResponse:
 class StreamedResponse:
     """A response whose body is read on demand within the fetch's limits.
 
-    `redirect_chain` lists the URLs that answered with a redirect, in order, so
-    it is empty when `url` answered directly. `elapsed_ms` runs from the first
-    request to the final response's headers.
+    `redirect_chain` lists the URLs that returned a redirect, in order, so it is
+    empty when `url` itself returned the final response. `elapsed_ms` runs from
+    the first request to the final response's headers.
     """
 
     url: str
