@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from devstack.migrate import upgrade_database
+from devstack.pgbouncer import PgBouncer, PgBouncerMissingError, find_pgbouncer_binary
 from devstack.postgres import EmbeddedPostgres
 from devstack.sites import SiteServer
 from devstack.temporal import TemporalDevServer, free_port
@@ -144,3 +145,31 @@ def task_queue() -> str:
 @pytest.fixture
 def in_ci() -> bool:
     return _in_ci()
+
+
+def require_pgbouncer() -> None:
+    """Skip outside CI, fail in CI, when the pgbouncer binary is missing."""
+    try:
+        find_pgbouncer_binary()
+    except PgBouncerMissingError as exc:
+        if _in_ci():
+            pytest.fail(f"{exc}; CI must install it (see .ci/run)")
+        pytest.skip(f"{exc}; the pooler tests need a real PgBouncer")
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(server_url: str) -> Iterator[PgBouncer]:
+    """Run a PgBouncer in transaction mode, pool size 3, in front of the server."""
+    require_pgbouncer()
+    bouncer = PgBouncer(server_url, pool_size=3, pool_mode="transaction")
+    bouncer.start()
+    try:
+        yield bouncer
+    finally:
+        bouncer.stop()
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_url(pgbouncer: PgBouncer, database_url: str) -> str:
+    """Return the URL of the test database through PgBouncer."""
+    return pgbouncer.url_for(database_url)

@@ -1,0 +1,1 @@
+"""Worker processes for tests that kill, stop or restart them."""
