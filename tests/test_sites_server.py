@@ -270,3 +270,20 @@ def test_thread_mode_stop_closes_port() -> None:
 def test_port_before_start_raises() -> None:
     with pytest.raises(RuntimeError, match="not started"):
         _ = SiteServer().http_port
+
+
+async def test_unissuable_sni_name_survives(server: SiteServer) -> None:
+    context = ssl.create_default_context(cafile=server.ca_pem_path)
+    async with httpx.AsyncClient(verify=context) as tls_client:
+        with pytest.raises(httpx.ConnectError):
+            await tls_client.get(
+                f"https://127.0.0.1:{server.https_port}/",
+                headers={"Host": "_bad.test"},
+                extensions={"sni_hostname": "_bad.test"},
+            )
+        response = await tls_client.get(
+            f"https://127.0.0.1:{server.https_port}/",
+            headers={"Host": "www.example.com"},
+            extensions={"sni_hostname": "www.example.com"},
+        )
+    assert response.status_code == 200

@@ -108,6 +108,9 @@ class Fetcher:
 
         The body is read from the yielded response inside the block, and the
         connection and the host's concurrency slot are released when it ends.
+        The `limits.total_timeout` deadline starts when the first request gets
+        its host slot and bounds every network wait, the body included. Time
+        queued behind other requests to the same host is not counted.
 
         Raises:
             FetchError: kind `too_many_redirects`, `invalid_url`,
@@ -166,7 +169,7 @@ class Fetcher:
         max_bytes: int | None = None,
         max_decoded_bytes: int | None = None,
     ) -> FetchResponse:
-        """Fetch `url` and read the whole body; any status is returned as is.
+        """Fetch `url` and read the whole body, whatever the status.
 
         Raises:
             FetchError: as `open` and `StreamedResponse.iter_bytes` do.
@@ -191,13 +194,13 @@ class Fetcher:
         )
 
     async def fetch_robots(self, origin: str) -> RobotsTxt:
-        """Fetch and parse `{origin}/robots.txt`; see `scanner.net.homepage`."""
+        """Fetch and parse `{origin}/robots.txt`, as `scanner.net.homepage` does."""
         from scanner.net.homepage import fetch_robots
 
         return await fetch_robots(self, origin)
 
     async def fetch_homepage(self, domain: str) -> FetchResponse:
-        """Fetch the homepage of a canonical domain; see `scanner.net.homepage`."""
+        """Fetch the homepage of a canonical domain, as `scanner.net.homepage` does."""
         from scanner.net.homepage import fetch_homepage
 
         return await fetch_homepage(self, domain)

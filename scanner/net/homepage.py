@@ -53,7 +53,7 @@ async def fetch_robots(fetcher: Fetcher, origin: str) -> RobotsTxt:
     """Fetch and parse `{origin}/robots.txt`, empty when there is none to obey.
 
     RFC 9309 allows everything when robots.txt returns 4xx. For a 5xx status or
-    a broken download it asks crawlers to assume a full disallow. The scanner
+    a broken download it requires crawlers to assume a full disallow. The scanner
     makes one page request per domain and a failing homepage fails the scan on
     its own, so it treats those cases as allow-all and logs a warning. An HTML
     response is a soft 404 page, not a robots file.
@@ -94,6 +94,8 @@ async def fetch_robots(fetcher: Fetcher, origin: str) -> RobotsTxt:
 
 
 async def _fetch_from_origin(fetcher: Fetcher, origin: str) -> FetchResponse:
+    # NOTE: only the origin's robots.txt is checked. When `/` redirects to another
+    # host, that host's robots.txt is not read.
     if fetcher.settings.respect_robots:
         robots = await fetch_robots(fetcher, origin)
         if not robots.is_allowed(fetcher.settings.user_agent, "/"):

@@ -77,7 +77,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             httpcore.ConnectError: no address accepted the connection.
         """
         for rule in self.connect_to:
-            if rule.matches(host, port):
+            if rule.matches(host.rstrip("."), port):
                 logger.debug(
                     "connecting %s:%s to %s:%s by override",
                     host,
