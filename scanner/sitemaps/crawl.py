@@ -97,8 +97,8 @@ class _Crawler:
         self.domain_url = domain_url
         self.source = source
         self.limits = limits
-        self._queue: deque[_Reference] = deque()
-        self._pending: set[str] = set()
+        self._queue: deque[str] = deque()
+        self._pending: dict[str, _Reference] = {}
         # Requested and final URLs of every sitemap read, so a reference to
         # either is skipped without a request.
         self._read: set[str] = set()
@@ -114,17 +114,22 @@ class _Crawler:
             self.add(_Reference(url, 1, named.final_url, ancestors, source))
 
     def add(self, reference: _Reference) -> None:
-        """Queue a reference unless the same URL is already waiting."""
-        if reference.url in self._pending:
-            return
-        self._pending.add(reference.url)
-        self._queue.append(reference)
+        """Queue a reference unless the same URL is already waiting.
+
+        A named reference takes the place of a waiting probe of the same URL,
+        so a failure there is reported for the document that named it.
+        """
+        waiting = self._pending.get(reference.url)
+        if waiting is None:
+            self._pending[reference.url] = reference
+            self._queue.append(reference.url)
+        elif waiting.source is DiscoverySource.WELL_KNOWN:
+            self._pending[reference.url] = reference
 
     async def run(self) -> AsyncIterator[CrawlEvent]:
         """Read queued sitemaps until the queue is empty."""
         while self._queue:
-            reference = self._queue.popleft()
-            self._pending.discard(reference.url)
+            reference = self._pending.pop(self._queue.popleft())
             async for event in self._visit(reference):
                 yield event
 
@@ -154,7 +159,10 @@ class _Crawler:
                 FailureReason.DEPTH,
                 f"depth {reference.depth} is deeper than {self.limits.max_depth}",
             )
-        if self._fetches >= self.limits.max_sitemaps:
+        if (
+            reference.source is not DiscoverySource.WELL_KNOWN
+            and self._fetches >= self.limits.max_sitemaps
+        ):
             return _Failure(
                 FailureReason.BUDGET,
                 f"limit of {self.limits.max_sitemaps} sitemap fetches reached",
@@ -167,7 +175,10 @@ class _Crawler:
         return None
 
     async def _fetch_and_read(self, reference: _Reference) -> AsyncIterator[CrawlEvent]:
-        self._fetches += 1
+        # Probes of well-known paths are few and fixed, so only named sitemaps
+        # count against the fetch budget.
+        if reference.source is not DiscoverySource.WELL_KNOWN:
+            self._fetches += 1
         reader = _SitemapReader(self, reference)
         try:
             async with self.source.open(

@@ -76,7 +76,8 @@ class SitemapLimits:
 
     Args:
         max_depth: deepest level fetched; a sitemap found directly is at depth 1.
-        max_sitemaps: sitemap fetches allowed per domain, probes included.
+        max_sitemaps: fetches of named sitemaps allowed per domain; the probes of
+            `well_known_paths` do not count.
         max_urls: page URLs kept per domain; reading stops once it is reached.
         max_bytes: bytes one sitemap may take on the wire.
         max_decoded_bytes: bytes one sitemap may take after all decompression.

@@ -12,6 +12,10 @@ CHANGEFREQS = frozenset(
     {"always", "hourly", "daily", "weekly", "monthly", "yearly", "never"}
 )
 _WEB_SCHEMES = frozenset({"http", "https"})
+# Most locs are plain absolute URLs; this match avoids urlsplit for them.
+_PLAIN_ABSOLUTE = re.compile(
+    r"https?://[^/?#@\\\s\[\]:][^/?#@\\\s\[\]]*(?:[/?#]|$)", re.IGNORECASE
+)
 _YEAR_MONTH = re.compile(r"(\d{4})(?:-(\d{1,2}))?")
 # Government and CMS exports write "2024-05-08 08:53:11 AM" and "2024-4-7 9:05 PM".
 _TWELVE_HOUR = re.compile(
@@ -30,6 +34,8 @@ def resolve_loc(raw: str | None, base_url: str) -> str | None:
     value = raw.strip()
     if not value:
         return None
+    if _PLAIN_ABSOLUTE.match(value):
+        return value
     try:
         if "://" not in value[:12]:
             value = urljoin(base_url, value)

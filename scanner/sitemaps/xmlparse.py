@@ -32,28 +32,10 @@ _ENTRY_NAMES = {
     SitemapKind.RSS: "item",
     SitemapKind.ATOM: "entry",
 }
-_CONTAINERS = frozenset({"urlset", "sitemapindex", "rss", "channel", "RDF", "feed"})
-# Elements that normally occur only inside an entry. Any other element that ends
-# directly inside a container is released at once so that junk between entries
-# cannot pile up in the tree.
-_ENTRY_FIELDS = frozenset(
-    {
-        "loc",
-        "lastmod",
-        "changefreq",
-        "priority",
-        "link",
-        "title",
-        "pubDate",
-        "guid",
-        "description",
-        "updated",
-        "published",
-        "id",
-        "author",
-        "name",
-    }
-)
+_CONTAINERS = ("urlset", "sitemapindex", "rss", "channel", "RDF", "feed")
+# Junk elements between entries are deleted once a container holds this many
+# children; entries themselves are freed as soon as they are read.
+_PRUNE_THRESHOLD = 64
 
 
 def read_url(
@@ -119,8 +101,13 @@ class XmlBodyParser:
         self._entry_name = _ENTRY_NAMES[kind]
         self._reader = _READERS[kind]
         self._names = TagNames(atom_is_core=kind is SitemapKind.ATOM)
+        self._containers: list[etree._Element] = []
+        # Filtering tags inside libxml2 keeps Python out of the loop for the
+        # fields of each entry, which are read from the finished entry instead.
+        watched = [f"{{*}}{name}" for name in (self._entry_name, *_CONTAINERS)]
         self._parser = etree.XMLPullParser(
-            events=("end",),
+            events=("start", "end"),
+            tag=watched,
             resolve_entities=False,
             no_network=True,
             load_dtd=False,
@@ -142,28 +129,27 @@ class XmlBodyParser:
     def _drain(self) -> list[SitemapEntry]:
         out: list[SitemapEntry] = []
         split = self._names.split
-        for _, element in self._parser.read_events():
-            tag = element.tag
-            if not isinstance(tag, str):
+        for event, element in self._parser.read_events():
+            local, foreign = split(element.tag)
+            if foreign:
                 continue
-            local, foreign = split(tag)
-            if local == self._entry_name and not foreign:
+            if local != self._entry_name:
+                if event == "start":
+                    self._containers.append(element)
+            elif event == "end":
                 self.entries_seen += 1
                 self.invalid_count += self._reader(
                     element, self._names, self.base_url, out
                 )
                 _release(element)
-            elif local not in _ENTRY_FIELDS or foreign:
-                self._release_stray(element)
+        self._prune()
         return out
 
-    def _release_stray(self, element: etree._Element) -> None:
-        parent = element.getparent()
-        if parent is None:
-            return
-        local, _ = self._names.split(str(parent.tag))
-        if local in _CONTAINERS:
-            _release(element)
+    def _prune(self) -> None:
+        # The last child may still be open, so it stays.
+        for container in self._containers:
+            if len(container) > _PRUNE_THRESHOLD:
+                del container[:-1]
 
 
 def _release(element: etree._Element) -> None:
