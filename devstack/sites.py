@@ -13,28 +13,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 import ssl
-import struct
 import tempfile
 import threading
-import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import trustme
 
+from devstack.site_responses import reset_connection, send_route, send_simple
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_SITES_DIR = Path(__file__).resolve().parent.parent / "tests/fixtures/sites"
-_CHUNK = 64 * 1024
-_FILLER = (b"<p>filler text for a very large page</p>\n" * 1600)[:_CHUNK]
-_GZIP_BLOCK_INPUT = 1024 * 1024
 _MAX_REQUEST_HEAD = 64 * 1024
 _DISCONNECTS = (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError, OSError)
 
@@ -317,19 +312,19 @@ class SiteServer:
 
         site = self._sites.get(request.host)
         if site is None:
-            await _send_simple(writer, request, 421, b"unknown host\n")
+            await send_simple(writer, request, 421, b"unknown host\n")
             return
         route = site.route_for(request.target)
         if route is None:
-            await _send_simple(writer, request, 404, b"")
+            await send_simple(writer, request, 404, b"")
             return
         behavior = route.get("behavior")
         if behavior == "hang":
             await reader.read()
         elif behavior == "reset":
-            _reset(writer)
+            reset_connection(writer)
         else:
-            await _send_route(writer, request, route, site.body_of(route))
+            await send_route(writer, request, route, site.body_of(route))
 
 
 async def _read_request(reader: asyncio.StreamReader) -> Request | None:
@@ -374,130 +369,3 @@ def _started(port: int | None) -> int:
     if port is None:
         raise RuntimeError("SiteServer is not started; call start() first")
     return port
-
-
-def _reset(writer: asyncio.StreamWriter) -> None:
-    """Close with SO_LINGER 0, so the kernel sends RST instead of FIN."""
-    sock = writer.get_extra_info("socket")
-    if sock is not None:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    writer.transport.abort()
-
-
-async def _send_simple(
-    writer: asyncio.StreamWriter, request: Request, status: int, body: bytes
-) -> None:
-    head = _head(status, {"Content-Type": "text/plain"}, len(body))
-    writer.write(head if request.method == "HEAD" else head + body)
-    await writer.drain()
-
-
-async def _send_route(
-    writer: asyncio.StreamWriter,
-    request: Request,
-    route: Mapping[str, Any],
-    body: bytes,
-) -> None:
-    status = int(route.get("status", 200))
-    headers: dict[str, str | list[str]] = dict(route.get("headers", {}))
-    behavior = route.get("behavior")
-    chunks: Iterable[bytes]
-    if behavior == "endless":
-        length = None
-        chunks = _endless(body)
-    elif behavior == "huge":
-        size = int(route.get("size", 20 * 1024 * 1024))
-        length, chunks = size, _huge(size)
-        headers.setdefault("Content-Type", "text/html; charset=utf-8")
-    elif behavior == "gzip_bomb":
-        size = int(route.get("size", 1024 * 1024 * 1024))
-        length, chunks = _gzip_bomb(size)
-        headers.setdefault("Content-Type", "text/html; charset=utf-8")
-        headers["Content-Encoding"] = "gzip"
-    else:
-        length, chunks = len(body), [body]
-
-    writer.write(_head(status, headers, length))
-    if request.method == "HEAD":
-        await writer.drain()
-        return
-    if behavior == "drip":
-        await _drip(writer, body, int(route.get("bytes_per_second", 20)))
-        return
-    for chunk in chunks:
-        writer.write(chunk)
-        await writer.drain()
-
-
-def _head(
-    status: int, headers: Mapping[str, str | list[str]], length: int | None
-) -> bytes:
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = "Unknown"
-    lines = [f"HTTP/1.1 {status} {reason}"]
-    for name, value in headers.items():
-        if name.lower() in {"connection", "content-length"}:
-            continue
-        values = value if isinstance(value, list) else [value]
-        lines.extend(f"{name}: {item}" for item in values)
-    if length is not None:
-        lines.append(f"Content-Length: {length}")
-    lines.append("Connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-async def _drip(writer: asyncio.StreamWriter, body: bytes, per_second: int) -> None:
-    step = max(1, per_second // 10)
-    for start in range(0, len(body), step):
-        writer.write(body[start : start + step])
-        await writer.drain()
-        await asyncio.sleep(step / per_second)
-
-
-def _endless(prefix: bytes) -> Iterable[bytes]:
-    if prefix:
-        yield prefix
-    while True:
-        yield _FILLER
-
-
-def _huge(size: int) -> Iterable[bytes]:
-    sent = 0
-    while sent < size:
-        chunk = _FILLER[: min(_CHUNK, size - sent)]
-        sent += len(chunk)
-        yield chunk
-
-
-def _gzip_bomb(size: int) -> tuple[int, Iterable[bytes]]:
-    """Return the length and chunks of a gzip stream that inflates to `size` zeros.
-
-    A block compressed and ended with a full flush uses no earlier history, so the
-    same compressed bytes can be repeated. Only the CRC is computed over all input.
-    """
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    zeros = bytes(_GZIP_BLOCK_INPUT)
-    block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
-    ending = compressor.flush(zlib.Z_FINISH)
-    repeats, remainder = divmod(size, _GZIP_BLOCK_INPUT)
-    tail_block = b""
-    if remainder:
-        tail = zlib.compressobj(9, zlib.DEFLATED, -15)
-        tail_block = tail.compress(bytes(remainder)) + tail.flush(zlib.Z_FULL_FLUSH)
-    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
-    length = len(header) + repeats * len(block) + len(tail_block) + len(ending) + 8
-
-    def chunks() -> Iterable[bytes]:
-        crc = 0
-        yield header
-        for _ in range(repeats):
-            crc = zlib.crc32(zeros, crc)
-            yield block
-        if remainder:
-            crc = zlib.crc32(bytes(remainder), crc)
-            yield tail_block
-        yield ending + struct.pack("<II", crc, size & 0xFFFFFFFF)
-
-    return length, chunks()
