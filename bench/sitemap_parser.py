@@ -14,17 +14,16 @@ import argparse
 import asyncio
 import gzip
 import json
+import os
 import resource
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -75,10 +74,8 @@ def _urlset(section: str) -> bytes:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {
-        ".xml": "application/xml",
-        ".gz": "application/gzip",
-    }
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        return "application/gzip" if str(path).endswith(".gz") else "application/xml"
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -98,51 +95,23 @@ def run_scanner(base_url: str, case: str) -> int:
 
 
 async def _crawl_with_scanner(base_url: str, case: str) -> int:
-    import httpx
-
+    from scanner.net.fetcher import Fetcher
+    from scanner.settings import Settings
     from scanner.sitemaps import SitemapLimits, UrlChunk, crawl_sitemaps
 
     # The homepage names the case's sitemap, so discovery finds exactly it.
     homepage = f'<link rel="sitemap" href="{CASES[case]}">'.encode()
     limits = SitemapLimits(well_known_paths=(), max_urls=10_000_000)
+    settings = Settings().with_overrides(allow_private_addresses=True)
     count = 0
-    async with httpx.AsyncClient(timeout=60.0) as client:
-        source = _HttpxSource(client)
+    async with Fetcher(settings) as fetcher:
         events = crawl_sitemaps(
-            base_url + "/", source, homepage_html=homepage, limits=limits
+            base_url + "/", fetcher, homepage_html=homepage, limits=limits
         )
         async for event in events:
             if isinstance(event, UrlChunk):
                 count += len(event.entries)
     return count
-
-
-class _HttpxBody:
-    def __init__(self, response: Any) -> None:
-        self.final_url = str(response.url)
-        self.status_code = response.status_code
-        self.headers = response.headers
-        self.redirect_chain = [str(item.url) for item in response.history]
-        self._response = response
-
-    def iter_bytes(self) -> AsyncIterator[bytes]:
-        return self._response.aiter_bytes(64 * 1024)  # type: ignore[no-any-return]
-
-
-class _HttpxSource:
-    def __init__(self, client: Any) -> None:
-        self._client = client
-
-    @asynccontextmanager
-    async def open(
-        self, url: str, *, max_bytes: int, max_decoded_bytes: int
-    ) -> AsyncIterator[_HttpxBody]:
-        request = self._client.build_request("GET", url)
-        response = await self._client.send(request, stream=True, follow_redirects=True)
-        try:
-            yield _HttpxBody(response)
-        finally:
-            await response.aclose()
 
 
 def run_usp(base_url: str, case: str) -> int:

@@ -6,6 +6,7 @@ import tracemalloc
 import zlib
 from collections.abc import Iterator
 
+import psutil
 import pytest
 
 from scanner.sitemaps.parser import SitemapParser
@@ -15,6 +16,10 @@ URLS_PER_CHUNK = 500
 # A whole 200,000-URL body is about 25 MB and its entries as objects far more;
 # a streaming parser needs only a few chunks and one batch of entries at a time.
 MAX_PEAK_BYTES = 20 * 1024 * 1024
+# tracemalloc does not see libxml2's own heap, where a tree that is never
+# freed would grow; resident memory does, at the cost of some noise.
+MAX_RSS_GROWTH_BYTES = 40 * 1024 * 1024
+JUNK_ELEMENTS = 2_000_000
 
 
 def _urlset_chunks() -> Iterator[bytes]:
@@ -31,6 +36,14 @@ def _urlset_chunks() -> Iterator[bytes]:
             for number in range(start, start + URLS_PER_CHUNK)
         )
     yield b"</urlset>\n"
+
+
+def _junk_chunks() -> Iterator[bytes]:
+    """Yield one entry followed by two million stray elements inside the urlset."""
+    yield b"<urlset><url><loc>https://big.test/only</loc></url>"
+    for _ in range(JUNK_ELEMENTS // 10_000):
+        yield b"<junk/>" * 10_000
+    yield b"</urlset>"
 
 
 def _gzip_chunks(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -60,6 +73,20 @@ def _peak_while_counting(chunks: Iterator[bytes]) -> int:
     return peak
 
 
+def _rss_growth_while_counting(chunks: Iterator[bytes]) -> tuple[int, int]:
+    """Return the entry count and the largest growth of resident memory seen."""
+    process = psutil.Process()
+    baseline = process.memory_info().rss
+    parser = SitemapParser("https://big.test/sitemap.xml")
+    count = 0
+    growth = 0
+    for chunk in chunks:
+        count += len(parser.feed(chunk))
+        growth = max(growth, process.memory_info().rss - baseline)
+    count += len(parser.close())
+    return count, growth
+
+
 def test_large_urlset_parses_every_url() -> None:
     assert _count(_urlset_chunks()) == URL_COUNT
 
@@ -77,3 +104,16 @@ def test_large_urlset_peak_memory_is_bounded() -> None:
 @pytest.mark.slow
 def test_large_gzipped_urlset_peak_memory_is_bounded() -> None:
     assert _peak_while_counting(_gzip_chunks(_urlset_chunks())) < MAX_PEAK_BYTES
+
+
+def test_large_urlset_resident_memory_is_bounded() -> None:
+    _, growth = _rss_growth_while_counting(_urlset_chunks())
+
+    assert growth < MAX_RSS_GROWTH_BYTES
+
+
+def test_stray_elements_do_not_pile_up() -> None:
+    count, growth = _rss_growth_while_counting(_junk_chunks())
+
+    assert count == 1
+    assert growth < MAX_RSS_GROWTH_BYTES

@@ -373,3 +373,25 @@ def test_chunked_gzip_matches_whole_body() -> None:
     chunks = [body[i : i + 5] for i in range(0, len(body), 5)]
 
     assert _urls(parse_sitemap_bytes(chunks, "https://a.test/")) == _urls(_parse(body))
+
+
+@pytest.mark.parametrize("size", [1, 7, 4096])
+def test_utf16_body_with_bom(size: int) -> None:
+    body = (
+        '<?xml version="1.0" encoding="UTF-16"?>\n'
+        "<urlset><url><loc>https://a.test/über</loc></url></urlset>"
+    ).encode("utf-16")
+    chunks = [body[i : i + size] for i in range(0, len(body), size)]
+
+    assert _urls(parse_sitemap_bytes(chunks, "https://a.test/")) == [
+        "https://a.test/über"
+    ]
+
+
+def test_declared_latin1_encoding_is_honoured() -> None:
+    body = (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>'
+        "<urlset><url><loc>https://a.test/\xfcber</loc></url></urlset>"
+    ).encode("latin-1")
+
+    assert _urls(_parse(body)) == ["https://a.test/über"]

@@ -6,7 +6,7 @@ import zlib
 from collections.abc import Iterator
 
 GZIP_MAGIC = b"\x1f\x8b"
-_PIECE = 256 * 1024
+_PIECE = 64 * 1024
 # zlib's wbits for a gzip header and trailer around a deflate stream.
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
@@ -36,7 +36,7 @@ class GzipDecoder:
         self._finished = False
 
     def feed(self, chunk: bytes) -> Iterator[bytes]:
-        """Yield the decoded bytes of `chunk`, in pieces of at most 256 KiB."""
+        """Yield the decoded bytes of `chunk`, in pieces of at most 64 KiB."""
         if self.compressed is None:
             self._head += chunk
             if len(self._head) < len(GZIP_MAGIC):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree  # type: ignore[import-untyped]
@@ -67,19 +67,27 @@ class SitemapParser:
 
     def feed(self, chunk: bytes) -> list[SitemapEntry]:
         """Return the entries completed by `chunk`."""
-        if self.done:
-            return []
-        out: list[SitemapEntry] = []
+        return [entry for batch in self.feed_batches(chunk) for entry in batch]
+
+    def feed_batches(self, chunk: bytes) -> Iterator[list[SitemapEntry]]:
+        """Yield the entries completed by `chunk`, one batch per decoded piece.
+
+        A highly compressed chunk can decode to megabytes, so batches keep the
+        entries held at once small. Calling `fail` between batches stops it.
+        """
         try:
-            for piece in self._decoder.feed(chunk):
-                out.extend(self._feed_decoded(piece, final=False))
+            for piece in self._decoder.feed(chunk) if not self.done else ():
+                entries = self._feed_decoded(piece, final=False)
+                if entries:
+                    yield entries
+                if self.done:
+                    return
         except DecodedTooLarge as exc:
             self.fail(FailureReason.TOO_LARGE, str(exc))
         except zlib.error as exc:
             self.fail(FailureReason.MALFORMED, f"invalid gzip data: {exc}")
         except etree.XMLSyntaxError as exc:
             self._fail_xml(exc)
-        return out
 
     def close(self) -> list[SitemapEntry]:
         """Finish the body and return the last entries."""
@@ -209,8 +217,7 @@ async def iter_sitemap_entries(
     not downloaded further. The caller checks `parser.failure` afterwards.
     """
     async for chunk in chunks:
-        entries = parser.feed(chunk)
-        if entries:
+        for entries in parser.feed_batches(chunk):
             yield entries
         if parser.done:
             return

@@ -73,7 +73,8 @@ def strip_leading(head: bytes) -> bytes:
 
 def _as_text(head: bytes) -> str:
     if head.startswith(_UTF16_BOMS):
-        return head.decode("utf-16", errors="replace")
+        # An odd byte at the end is half a character still on its way.
+        return head[: len(head) // 2 * 2].decode("utf-16", errors="replace")
     if head.startswith(UTF8_BOM):
         head = head[len(UTF8_BOM) :]
     # Markup in the prolog is ASCII; latin-1 maps every byte to one character.
