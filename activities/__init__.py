@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from activities.batch import BatchActivities
 from activities.scan import ScanActivities
 from scanner.net.fetcher import Fetcher
 from scanner.settings import Settings
@@ -15,7 +16,8 @@ def build_activities(
     settings: Settings,
 ) -> list[object]:
     """Return every activity the worker registers, bound to shared resources."""
-    return ScanActivities(sessions, fetcher, settings).all()
+    scan = ScanActivities(sessions, fetcher, settings).all()
+    return [*scan, *BatchActivities(sessions, settings).all()]
 
 
-__all__ = ["ScanActivities", "build_activities"]
+__all__ = ["BatchActivities", "ScanActivities", "build_activities"]

@@ -66,6 +66,8 @@ class Settings:
     max_concurrent_activities: int = 100
     scrape_max_attempts: int = 3
     default_tenant: str = "default"
+    batch_concurrency: int = 50
+    batch_per_host_concurrency: int = 2
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -126,6 +128,8 @@ class Settings:
             ),
             scrape_max_attempts=_int(env, "SCANNER_SCRAPE_MAX_ATTEMPTS", 3),
             default_tenant=env.get("SCANNER_TENANT", "").strip() or base.default_tenant,
+            batch_concurrency=_int(env, "SCANNER_BATCH_CONCURRENCY", 50),
+            batch_per_host_concurrency=_int(env, "SCANNER_BATCH_PER_HOST", 2),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -16,7 +17,9 @@ from temporalio.exceptions import (
 from temporalio.exceptions import TimeoutError as ActivityTimeoutError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.batch import BatchActivities
     from activities.scan import ScanActivities
+    from scanner.batch_payloads import CancelJobInput
     from scanner.errors import ErrorKind
     from scanner.payloads import (
         DomainLookupInput,
@@ -42,10 +45,11 @@ DATABASE_RETRY = RetryPolicy(
 
 ParamT = TypeVar("ParamT")
 ReturnT = TypeVar("ReturnT")
+ActivitiesT = TypeVar("ActivitiesT")
 
 
 async def database_step(
-    method: Callable[[ScanActivities, ParamT], Awaitable[ReturnT]], arg: ParamT
+    method: Callable[[ActivitiesT, ParamT], Awaitable[ReturnT]], arg: ParamT
 ) -> ReturnT:
     """Run a short database activity with the database retry policy."""
     return await workflow.execute_activity_method(
@@ -61,8 +65,10 @@ async def database_step(
 class ScanDomainWorkflow:
     """Scan one domain: look it up, mark it running, scrape, store or record the error.
 
-    The job always ends `completed` or `failed`: every failure of a step, after
-    its retries, is stored on the job with its type before the workflow fails.
+    The job always ends `completed`, `failed` or `cancelled`: every failure of
+    a step, after its retries, is stored on the job with its type before the
+    workflow fails, and a cancelled scan marks its job `cancelled` before the
+    workflow ends cancelled.
     """
 
     def __init__(self) -> None:
@@ -80,9 +86,12 @@ class ScanDomainWorkflow:
         try:
             return await self._scan(data)
         except ActivityError as exc:
+            if isinstance(exc.cause, CancelledError):
+                await self._record_cancelled(data)
+                raise CancelledError("scan cancelled") from exc
             error_type, message = _describe(exc)
-        except CancelledError:
-            await self._record_error(data, ErrorKind.CANCELLED.value, "scan cancelled")
+        except (asyncio.CancelledError, CancelledError):
+            await self._record_cancelled(data)
             raise
         await self._record_error(data, error_type, message)
         self._stage = "failed"
@@ -162,6 +171,21 @@ class ScanDomainWorkflow:
                 workflow_id=workflow.info().workflow_id,
                 error_type=error_type,
                 error_message=message,
+                batch_id=data.batch_id,
+            ),
+        )
+
+    async def _record_cancelled(self, data: ScanDomainInput) -> None:
+        # A cancelled step surfaces as an ActivityError whose cause is the
+        # cancellation; both paths end the job `cancelled`, never `failed`.
+        self._stage = "cancelled"
+        await database_step(
+            BatchActivities.mark_job_cancelled,
+            CancelJobInput(
+                job_id=data.job_id,
+                tenant=data.tenant,
+                requested_domain=data.domain,
+                workflow_id=workflow.info().workflow_id,
                 batch_id=data.batch_id,
             ),
         )
