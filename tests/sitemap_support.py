@@ -65,7 +65,7 @@ class LocalSiteSource:
     """A `SitemapSource` that sends every host to a `SiteServer` on 127.0.0.1.
 
     The URL keeps its host for the `Host` header and for TLS SNI and certificate
-    checks; only the connection goes to the server's port for the scheme.
+    checks. Only the connection goes to the server's port for the scheme.
     Redirects are followed here so that the chain and final URL are recorded.
     """
 

@@ -13,8 +13,8 @@ from scanner.sitemaps.parser import SitemapParser
 
 URL_COUNT = 200_000
 URLS_PER_CHUNK = 500
-# A whole 200,000-URL body is about 25 MB and its entries as objects far more;
-# a streaming parser needs only a few chunks and one batch of entries at a time.
+# A whole 200,000-URL body is about 25 MB, and its entries as objects take far
+# more. A streaming parser holds only a few chunks and one batch of entries.
 MAX_PEAK_BYTES = 20 * 1024 * 1024
 # tracemalloc does not see libxml2's own heap, where a tree that is never
 # freed would grow; resident memory does, at the cost of some noise.

@@ -261,7 +261,7 @@ def test_xml_after_bom_and_blank_lines() -> None:
     assert (parsed.failure, len(parsed.entries)) == (None, 3)
 
 
-def test_rss_items_are_pages_and_channel_link_is_not() -> None:
+def test_rss_item_links_are_pages() -> None:
     parsed = _parse(_site_file("sm-feeds-real.test", "feeds__feed2.rss"))
 
     assert (parsed.kind, _urls(parsed)) == (

@@ -61,7 +61,7 @@ async def crawl_sitemaps(
     """Discover and read every sitemap of a domain, yielding events as it goes.
 
     Page entries come in `UrlChunk` events before the `SitemapRead` of their
-    sitemap, so a caller can store them in batches; memory stays flat in the
+    sitemap, so a caller can store them in batches. Memory stays flat in the
     number of URLs. Sitemaps are read one at a time, breadth first.
 
     Args:

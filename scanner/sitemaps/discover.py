@@ -78,7 +78,9 @@ async def _read_prefix(
             url, max_bytes=limits.max_bytes, max_decoded_bytes=limits.max_decoded_bytes
         ) as body:
             if not 200 <= body.status_code < 300:
-                logger.info("%s answered %s; nothing read", url, body.status_code)
+                logger.info(
+                    "%s returned HTTP %s, so nothing was read", url, body.status_code
+                )
                 return None
             async for chunk in body.iter_bytes():
                 chunks.append(chunk)

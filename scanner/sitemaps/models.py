@@ -31,7 +31,7 @@ class SitemapKind(StrEnum):
 
 
 class FailureReason(StrEnum):
-    """Why a sitemap was not read."""
+    """Reason a sitemap was not read."""
 
     LOOP = "loop"
     DEPTH = "depth"
@@ -45,7 +45,7 @@ class FailureReason(StrEnum):
 
 
 class DiscoverySource(StrEnum):
-    """Where a sitemap reference came from."""
+    """Document or probe that led to a sitemap reference."""
 
     ROBOTS = "robots"
     HOMEPAGE = "homepage"
@@ -57,9 +57,9 @@ class DiscoverySource(StrEnum):
 class SitemapEntry:
     """One `<url>`, `<sitemap>`, feed item or text line, with its loc resolved.
 
-    In an index the entry names a child sitemap; elsewhere it names a page.
-    `extensions` holds news, image, video and hreflang data in small capped lists,
-    or is None when the entry has none.
+    In an index the entry names a child sitemap, elsewhere it names a page.
+    `extensions` contains news, image, video and hreflang data in small capped
+    lists, or is None when the entry has none.
     """
 
     url: str
@@ -81,7 +81,8 @@ class SitemapLimits:
         max_urls: page URLs kept per domain; reading stops once it is reached.
         max_bytes: bytes one sitemap may take on the wire.
         max_decoded_bytes: bytes one sitemap may take after all decompression.
-        max_robots_bytes: bytes of robots.txt read (RFC 9309 asks for 500 KiB).
+        max_robots_bytes: bytes of robots.txt read. RFC 9309 requires a parsing
+            limit of at least 500 KiB.
         max_homepage_bytes: bytes of the homepage read when the caller has none.
         chunk_size: page entries per `UrlChunk` event.
         well_known_paths: paths probed on the domain; failures there are silent.
@@ -103,8 +104,9 @@ class SitemapRead:
     """A sitemap was read; its page entries came before this in `UrlChunk` events.
 
     `partial` is true when the body broke off or failed to parse after at least
-    one complete entry, or when a size or URL budget stopped the reading; `detail`
-    then says which.
+    one complete entry, or when a size or URL budget stopped the reading. `detail`
+    then names the cause. `url_count` is the number of page entries kept, or
+    for an index the number of child sitemaps it lists.
     """
 
     url: str

@@ -34,11 +34,11 @@ _SNIFF_FAILURES = {
 class SitemapParser:
     """Turn the bytes of one sitemap into entries, whatever its format.
 
-    Feed the body as it arrives; gzip is undone when the body starts with its
-    magic bytes, and the format (urlset, index, RSS, Atom or text) is decided
-    by the body. Failures are recorded, never raised: after the first complete
-    entry a parse error, a cut-off body or the size cap leaves the entries read
-    so far and marks the sitemap `partial`; before it the sitemap fails with
+    Feed the body as it arrives. Gzip is undone when the body starts with its
+    magic bytes, and the body decides the format (urlset, index, RSS, Atom or
+    text). Failures are recorded in attributes, never raised. After the first
+    complete entry, a parse error, a cut-off body or the size cap keeps the
+    entries read so far and sets `partial`. Before it, the sitemap fails with
     `failure` set. Once `done` is true, further input is ignored.
     """
 
@@ -124,8 +124,8 @@ class SitemapParser:
             self.failure = reason
 
     def _fail_xml(self, exc: etree.XMLSyntaxError) -> None:
-        # libxml2 stops at 10 MB of text in one node unless huge_tree is set;
-        # that is a size failure (gzip bombs padded with spaces end here).
+        # libxml2 stops at 10 MB of text in one node unless huge_tree is set.
+        # That is a size failure, and gzip bombs padded with spaces end here.
         if exc.code == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
             self.fail(FailureReason.TOO_LARGE, f"XML node too large: {exc}")
         else:

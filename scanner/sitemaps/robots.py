@@ -7,14 +7,14 @@ from urllib.parse import urljoin
 
 from scanner.sitemaps.sniff import UTF8_BOM
 
-# RFC 9309 leaves `Sitemap` to the sitemaps.org protocol; real files write the
-# key in any case, with spaces or tabs around the colon, or none at all.
+# The `Sitemap` key comes from the sitemaps.org protocol. Real files write it in
+# any case, with spaces or tabs around the colon, or with none at all.
 _SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE)
 _HTML_START = re.compile(rb"^\s*<(!doctype\s+html|html|head|body|!--)", re.IGNORECASE)
 
 
 def is_html_body(body: bytes, content_type: str | None) -> bool:
-    """Return True when a robots.txt answer is an HTML page, such as a soft 404."""
+    """Return True when a robots.txt response is an HTML page, such as a soft 404."""
     if content_type and "html" in content_type.lower():
         return True
     return _HTML_START.match(body.removeprefix(UTF8_BOM)) is not None

@@ -16,7 +16,7 @@ _NAME = re.compile(r"[A-Za-z_][\w.:-]*")
 
 
 class BodyFormat(StrEnum):
-    """What the start of a body shows it to be."""
+    """Format of a body as shown by its first bytes."""
 
     XML = "xml"
     TEXT = "text"
@@ -38,7 +38,7 @@ class Sniffed:
 def sniff(head: bytes, *, final: bool) -> Sniffed | None:
     """Classify a body from `head`, its first bytes, or return None to wait for more.
 
-    `final` says that `head` is the whole body. Leading whitespace, a byte order
+    `final` is true when `head` is the whole body. Leading whitespace, a byte order
     mark, the XML declaration, comments and processing instructions such as
     `<?xml-stylesheet?>` are skipped on the way to the root element.
     """
@@ -62,7 +62,7 @@ def strip_leading(head: bytes) -> bytes:
 
     libxml2 rejects an XML declaration that does not start the document, and
     real sitemaps put a BOM or blank lines before it. UTF-16 bodies are kept
-    whole because their BOM tells libxml2 the encoding.
+    whole because libxml2 reads the encoding from their BOM.
     """
     if head.startswith(_UTF16_BOMS):
         return head

@@ -95,8 +95,8 @@ def parse_changefreq(raw: str | None) -> str | None:
 def _parse_iso(value: str) -> datetime | None:
     if not value[:1].isdigit():
         return None
-    # fromisoformat in Python 3.11 also accepts week dates and basic format,
-    # which are ISO 8601 too; a bare number of more than 8 digits is an epoch.
+    # fromisoformat in Python 3.11 also accepts ISO 8601 week dates and basic
+    # format. A bare number of more than 8 digits is an epoch time, not a date.
     if value.isdigit() and len(value) > 8:
         return None
     try:

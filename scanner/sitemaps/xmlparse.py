@@ -33,8 +33,8 @@ _ENTRY_NAMES = {
     SitemapKind.ATOM: "entry",
 }
 _CONTAINERS = ("urlset", "sitemapindex", "rss", "channel", "RDF", "feed")
-# Junk elements between entries are deleted once a container holds this many
-# children; entries themselves are freed as soon as they are read.
+# Junk elements between entries are deleted once a container has this many
+# children. Entries themselves are freed as soon as they are read.
 _PRUNE_THRESHOLD = 64
 
 
@@ -147,6 +147,7 @@ class XmlBodyParser:
 
     def _prune(self) -> None:
         # The last child may still be open, so it stays.
+        # NOTE: junk nested inside that open child is not pruned until it ends.
         for container in self._containers:
             if len(container) > _PRUNE_THRESHOLD:
                 del container[:-1]
