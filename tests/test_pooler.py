@@ -27,6 +27,7 @@ from scanner.net.fetcher import Fetcher
 from scanner.payloads import DomainLookupInput, JobStatusInput
 from scanner.settings import Settings
 from tests.conftest import require_pgbouncer
+from tests.processes.scans import add_page_site
 from tests.processes.workers import (
     PREPARED_STATEMENT_ERROR,
     WorkerProcess,
@@ -44,18 +45,9 @@ WORKERS = 2
 @pytest.fixture(scope="module")
 def pool_hosts(site_server: SiteServer) -> list[str]:
     """Serve one small page on each of SCANS distinct hosts."""
-    hosts = [f"www.pool-{index:03d}.test" for index in range(SCANS)]
-    for index, host in enumerate(hosts):
-        site_server.add_site(
-            host,
-            {
-                "/": {
-                    "status": 200,
-                    "body": f"<html lang='en'><title>Pool site {index}</title></html>",
-                    "headers": {"Content-Type": "text/html; charset=utf-8"},
-                }
-            },
-        )
+    hosts = [f"pool-{index:03d}.test" for index in range(SCANS)]
+    for host in hosts:
+        add_page_site(site_server, host)
     return hosts
 
 
