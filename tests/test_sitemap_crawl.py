@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from devstack.sites import SiteServer
+from scanner.settings import FetchLimits
 from scanner.sitemaps.crawl import crawl_sitemaps
 from scanner.sitemaps.models import (
     CrawlEvent,
@@ -227,3 +228,11 @@ async def test_large_sitemap_is_read_whole(source: LocalSiteSource) -> None:
     summary = await _crawl("large.test", source)
 
     assert len(summary.page_urls) == 3000
+
+
+def test_limits_take_sizes_from_settings() -> None:
+    fetch_limits = FetchLimits(max_sitemap_bytes=1000, max_sitemap_decoded_bytes=2000)
+
+    limits = SitemapLimits.from_fetch_limits(fetch_limits)
+
+    assert (limits.max_bytes, limits.max_decoded_bytes) == (1000, 2000)

@@ -9,6 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from scanner.settings import FetchLimits
+
 DEFAULT_MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 DEFAULT_WELL_KNOWN_PATHS = (
     "/sitemap.xml",
@@ -97,6 +99,14 @@ class SitemapLimits:
     max_homepage_bytes: int = 5 * 1024 * 1024
     chunk_size: int = 1000
     well_known_paths: tuple[str, ...] = DEFAULT_WELL_KNOWN_PATHS
+
+    @classmethod
+    def from_fetch_limits(cls, limits: FetchLimits) -> SitemapLimits:
+        """Return limits whose sitemap size caps come from the scan's settings."""
+        return cls(
+            max_bytes=limits.max_sitemap_bytes,
+            max_decoded_bytes=limits.max_sitemap_decoded_bytes,
+        )
 
 
 @dataclass(frozen=True)
