@@ -178,7 +178,7 @@ class StreamedBody(Protocol):
 
 
 class SitemapSource(Protocol):
-    """Opens URLs for the crawl; `scanner.net.fetcher.Fetcher` is the real one."""
+    """Source of sitemap bodies for the crawl, such as `scanner.net.fetcher.Fetcher`."""
 
     def open(
         self, url: str, *, max_bytes: int, max_decoded_bytes: int
