@@ -16,16 +16,27 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+)
 from temporalio.worker import Worker
 
-from activities import build_activities
+from activities import ReconcileActivities, build_activities
+from activities.reconcile import ReconcileInput
 from scanner.db.engine import create_engine, create_session_factory
 from scanner.errors import ConfigurationError
 from scanner.net.fetcher import Fetcher
 from scanner.settings import Settings
 from temporal_client import connect_client
-from workflows import ALL_WORKFLOWS
+from workflows import ALL_WORKFLOWS, ReconcileJobsWorkflow
+from workflows.reconcile import reconcile_schedule_id
 
 logger = logging.getLogger("domain_scanner.worker")
 
@@ -49,13 +60,59 @@ def build_worker(
     )
 
 
+async def ensure_reconcile_schedule(
+    client: Client, settings: Settings, *, task_queue: str | None = None
+) -> str:
+    """Create the schedule that runs `ReconcileJobsWorkflow`, unless it exists.
+
+    Every worker calls this at start-up; the first creates the schedule and the
+    others find it. An existing schedule keeps its interval.
+
+    Returns:
+        The schedule id.
+    """
+    queue = task_queue or settings.temporal_task_queue
+    schedule_id = reconcile_schedule_id(queue)
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            ReconcileJobsWorkflow.run,
+            ReconcileInput(older_than_seconds=settings.reconcile_after_seconds),
+            id=schedule_id,
+            task_queue=queue,
+        ),
+        spec=ScheduleSpec(
+            intervals=[
+                ScheduleIntervalSpec(
+                    every=timedelta(seconds=settings.reconcile_interval_seconds)
+                )
+            ]
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    try:
+        await client.create_schedule(schedule_id, schedule)
+    except ScheduleAlreadyRunningError:
+        logger.info("Schedule %s already exists", schedule_id)
+    else:
+        logger.info(
+            "Created schedule %s every %.0f s",
+            schedule_id,
+            settings.reconcile_interval_seconds,
+        )
+    return schedule_id
+
+
 async def run_worker(settings: Settings, *, grace_seconds: float) -> None:
     """Run until a signal arrives, then drain and close every resource."""
     client = await connect_client(settings)
     engine = create_engine(settings)
     sessions = create_session_factory(engine)
     fetcher = Fetcher(settings)
-    activities = build_activities(sessions, fetcher, settings)
+    activities = [
+        *build_activities(sessions, fetcher, settings),
+        *ReconcileActivities(sessions, client, settings).all(),
+    ]
+    await ensure_reconcile_schedule(client, settings)
     worker = build_worker(
         client,
         settings,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.batch import BatchActivities
+from activities.reconcile import ReconcileActivities
 from activities.scan import ScanActivities
 from scanner.net.fetcher import Fetcher
 from scanner.settings import Settings
@@ -20,4 +21,9 @@ def build_activities(
     return [*scan, *BatchActivities(sessions, settings).all()]
 
 
-__all__ = ["BatchActivities", "ScanActivities", "build_activities"]
+__all__ = [
+    "BatchActivities",
+    "ReconcileActivities",
+    "ScanActivities",
+    "build_activities",
+]

@@ -68,6 +68,10 @@ class Settings:
     default_tenant: str = "default"
     batch_concurrency: int = 50
     batch_per_host_concurrency: int = 2
+    # How often the schedule fails jobs whose workflow ended without them, and
+    # how old an unfinished job must be before it is checked.
+    reconcile_interval_seconds: float = 300.0
+    reconcile_after_seconds: float = 900.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -130,6 +134,12 @@ class Settings:
             default_tenant=env.get("SCANNER_TENANT", "").strip() or base.default_tenant,
             batch_concurrency=_int(env, "SCANNER_BATCH_CONCURRENCY", 50),
             batch_per_host_concurrency=_int(env, "SCANNER_BATCH_PER_HOST", 2),
+            reconcile_interval_seconds=_float(
+                env, "SCANNER_RECONCILE_INTERVAL_SECONDS", 300.0
+            ),
+            reconcile_after_seconds=_float(
+                env, "SCANNER_RECONCILE_AFTER_SECONDS", 900.0
+            ),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -25,8 +25,10 @@ from tests.processes.scans import (
     start_raw_scan,
     started_activities,
     wait_for_activity,
+    workflow_task_identities,
 )
 from tests.processes.workers import WorkerProcess, worker_env
+from workflows.reconcile import reconcile_schedule_id
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
 
@@ -155,7 +157,6 @@ async def test_worker_killed_during_save(
             "SELECT 1 FROM scan_jobs WHERE id = $1 FOR NO KEY UPDATE", job
         )
         blocked = await _wait_for_lock_waiter(watcher, "scan_jobs")
-        saving = await wait_for_activity(handle, "update_job_with_results")
         first.kill()
         await locker.execute("ROLLBACK")
     finally:
@@ -167,7 +168,6 @@ async def test_worker_killed_during_save(
 
     counts = await count_rows(sessions, tenant)
     assert blocked > 0
-    assert saving.worker_identity == _identity(first)
     assert result.status == "completed"
     assert counts.domains == 1
     assert counts.jobs == 1
@@ -198,14 +198,18 @@ async def test_sigterm_drains_running_scrape(
 
     history = await started_activities(handle)
     scrapes = [activity for activity in history if activity.name == "scrape_domain"]
-    saves = [a for a in history if a.name == "update_job_with_results"]
+    finishing = await workflow_task_identities(handle)
     counts = await count_rows(sessions, tenant)
+    schedule = temporal_client.get_schedule_handle(reconcile_schedule_id(task_queue))
+    created = await schedule.describe()
+    await schedule.delete()
+    assert created.id == reconcile_schedule_id(task_queue)
     assert exit_code == 0
     assert "Worker stopped" in draining.log()
     assert result.status == "completed"
     assert [scrape.attempt for scrape in scrapes] == [1]
     assert scrapes[0].worker_identity == _identity(draining)
-    assert saves[-1].worker_identity == _identity(other)
+    assert finishing[-1] == _identity(other)
     assert counts.statuses == ["completed"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -72,6 +73,7 @@ async def start_raw_scan(
     *,
     scrape_timeout: float = 20.0,
     scrape_attempts: int = 3,
+    run_timeout: float | None = None,
 ) -> WorkflowHandle[Any, ScanDomainResult]:
     """Start a scan as the starter does, with the scrape timeout given here.
 
@@ -93,6 +95,7 @@ async def start_raw_scan(
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         memo={"job_id": str(job_id)},
         search_attributes=scan_attributes(tenant, domain),
+        run_timeout=timedelta(seconds=run_timeout) if run_timeout else None,
     )
 
 
@@ -138,6 +141,15 @@ async def started_activities(
             name = names.get(start.scheduled_event_id, "")
             started.append(RunningActivity(name, start.attempt, start.identity))
     return started
+
+
+async def workflow_task_identities(handle: WorkflowHandle[Any, Any]) -> list[str]:
+    """Return the identity of the worker that completed each workflow task."""
+    identities: list[str] = []
+    async for event in handle.fetch_history_events():
+        if event.HasField("workflow_task_completed_event_attributes"):
+            identities.append(event.workflow_task_completed_event_attributes.identity)
+    return identities
 
 
 @dataclass(frozen=True)
