@@ -7,20 +7,24 @@ import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 
 from devstack.migrate import upgrade_database
 from devstack.postgres import EmbeddedPostgres
 from devstack.sites import SiteServer
-from devstack.temporal import free_port
+from devstack.temporal import find_temporal_binary, free_port
+from scanner.db import jobs
 from scanner.db.engine import create_engine, create_session_factory
+from scanner.payloads import ScanDomainResult
 from scanner.settings import Settings, normalize_database_url
 from tests.processes.scans import (
     add_drip_site,
+    add_page_site,
     count_rows,
     start_raw_scan,
     started_activities,
@@ -28,6 +32,7 @@ from tests.processes.scans import (
     workflow_task_identities,
 )
 from tests.processes.workers import WorkerProcess, worker_env
+from tests.temporal_helpers import running_worker
 from workflows.reconcile import reconcile_schedule_id
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
@@ -308,3 +313,96 @@ async def test_postgres_restart_mid_scan(
     assert counts.statuses == ["completed"] * RESTART_SCANS
     assert counts.results == RESTART_SCANS
     assert counts.domains == RESTART_SCANS
+
+
+async def _reset_event_id(handle: WorkflowHandle[Any, Any]) -> int:
+    """Return the workflow task to reset to so the run resumes after the lookup.
+
+    As a regular activity the lookup is followed by its own workflow task. As a
+    local activity it is recorded in the workflow task that also schedules the
+    scrape, so the reset goes to the task that ran it, and the lookup runs
+    again (it is an idempotent upsert).
+    """
+    events = [event async for event in handle.fetch_history_events()]
+    lookup_scheduled = next(
+        (
+            event.event_id
+            for event in events
+            if event.HasField("activity_task_scheduled_event_attributes")
+            and event.activity_task_scheduled_event_attributes.activity_type.name
+            == "get_or_create_domain"
+        ),
+        None,
+    )
+    completed_tasks = [
+        event.event_id
+        for event in events
+        if event.HasField("workflow_task_completed_event_attributes")
+    ]
+    if lookup_scheduled is not None:
+        return next(task for task in completed_tasks if task > lookup_scheduled)
+    first_marker = next(
+        event.event_id
+        for event in events
+        if event.HasField("marker_recorded_event_attributes")
+    )
+    return max(task for task in completed_tasks if task < first_marker)
+
+
+async def test_failed_scan_reset_completes_once(
+    temporal_server: str,
+    temporal_client: Client,
+    base_settings: Settings,
+    site_server: SiteServer,
+    sessions: async_sessionmaker[AsyncSession],
+    task_queue: str,
+    tenant: str,
+) -> None:
+    unavailable = {"/": {"status": 503, "body": "down for maintenance"}}
+    site_server.add_site("reset.test", unavailable)
+    site_server.add_site("www.reset.test", unavailable)
+    async with running_worker(temporal_client, base_settings, task_queue):
+        handle = await start_raw_scan(
+            temporal_client, tenant, "reset.test", task_queue, scrape_attempts=1
+        )
+        with pytest.raises(WorkflowFailureError):
+            await handle.result()
+        failed = await count_rows(sessions, tenant)
+        add_page_site(site_server, "reset.test")
+        event_id = await _reset_event_id(handle)
+        reset = await asyncio.create_subprocess_exec(
+            str(find_temporal_binary()),
+            "workflow",
+            "reset",
+            "--address",
+            temporal_server,
+            "--namespace",
+            "default",
+            "--workflow-id",
+            handle.id,
+            "--event-id",
+            str(event_id),
+            "--reason",
+            "the site is back",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await reset.communicate()
+        latest = temporal_client.get_workflow_handle(
+            handle.id, result_type=ScanDomainResult
+        )
+        result = await asyncio.wait_for(latest.result(), 60)
+
+    counts = await count_rows(sessions, tenant)
+    async with sessions() as session:
+        job = await jobs.get_job(session, result.job_id)
+    assert failed.statuses == ["failed"]
+    assert reset.returncode == 0, output.decode()
+    assert result.status == "completed"
+    assert counts.domains == 1
+    assert counts.jobs == 1
+    assert counts.results == 1
+    assert counts.statuses == ["completed"]
+    assert job is not None
+    assert job.error_type is None
+    assert job.error_message is None

@@ -148,6 +148,10 @@ async def set_job_status(
         values["attempts"] = ScanJob.attempts + 1
     elif status in {Status.COMPLETED, Status.FAILED, Status.CANCELLED}:
         values["finished_at"] = func.now()
+    if status in {Status.RUNNING, Status.COMPLETED}:
+        # A reset workflow runs a failed job again; its old error no longer applies.
+        values["error_type"] = None
+        values["error_message"] = None
     statement = (
         update(ScanJob)
         .where(ScanJob.id == job_id, ScanJob.status.in_(allowed))
