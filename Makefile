@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck pytest bench-extraction clean
+.PHONY: install run test lint typecheck pytest bench-extraction pgbouncer clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ pytest: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# PgBouncer in transaction mode in front of DATABASE_URL, for trying the pooler
+# mode by hand; needs the Debian package pgbouncer.
+pgbouncer: install
+	$(PY) -m devstack.pgbouncer
 
 bench-extraction: install
 	$(PY) bench/extraction_accuracy.py

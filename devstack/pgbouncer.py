@@ -15,7 +15,9 @@ import logging
 import os
 import pwd
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -244,3 +246,27 @@ def _hand_over(folder: Path, user: str) -> None:
     os.chown(folder, entry.pw_uid, entry.pw_gid)
     for path in folder.iterdir():
         os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def main() -> int:
+    """Run PgBouncer in front of `DATABASE_URL` until Ctrl-C; print its URL."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    database_url = os.environ.get(
+        "DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    bouncer = PgBouncer(database_url)
+    bouncer.start()
+    print(f"DATABASE_URL={bouncer.url_for(database_url)}")
+    print("DATABASE_POOL_MODE=transaction")
+    print(f"admin console: psql {bouncer.admin_url} -c 'SHOW SERVERS'")
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bouncer.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
