@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from scanner.errors import FetchError, ScannerError
 
@@ -11,7 +11,10 @@ def to_application_error(error: ScannerError) -> ApplicationError:
     """Wrap a scanner error so Temporal retries it only when a retry can help.
 
     The error kind becomes the Temporal error type, which the workflow stores on
-    the job and which the retry policy and the UI show.
+    the job and which the retry policy and the UI show. Scanner errors are a
+    site's answer (a 404, a name that does not exist), not a fault of the
+    worker, so they are marked benign: the SDK then logs them at DEBUG instead
+    of a WARNING with a traceback for every unreachable site.
     """
     details: list[object] = []
     if isinstance(error, FetchError):
@@ -21,4 +24,5 @@ def to_application_error(error: ScannerError) -> ApplicationError:
         *details,
         type=error.kind.value,
         non_retryable=not error.retryable,
+        category=ApplicationErrorCategory.BENIGN,
     )
