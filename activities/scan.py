@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.errors import to_application_error
+from activities.heartbeat import with_heartbeats
 from scanner.db import jobs
 from scanner.domains import canonicalize_domain, starts_with_www
 from scanner.errors import ScannerError
@@ -103,8 +104,10 @@ class ScanActivities:
         """
         started = time.perf_counter()
         try:
-            response = await fetch_site_homepage(
-                self._fetcher, data.domain, www_first=data.www_first
+            response = await with_heartbeats(
+                fetch_site_homepage(
+                    self._fetcher, data.domain, www_first=data.www_first
+                )
             )
         except ScannerError as exc:
             activity.logger.info(
@@ -115,11 +118,13 @@ class ScanActivities:
         extract_started = time.perf_counter()
         # BeautifulSoup parsing is CPU work that would block the event loop and
         # with it every other activity and heartbeat of this worker.
-        page = await asyncio.to_thread(
-            extract_homepage,
-            response.body,
-            final_url=response.final_url,
-            content_type=response.content_type,
+        page = await with_heartbeats(
+            asyncio.to_thread(
+                extract_homepage,
+                response.body,
+                final_url=response.final_url,
+                content_type=response.content_type,
+            )
         )
         extract_ms = (time.perf_counter() - extract_started) * 1000
         return ScrapeResult(

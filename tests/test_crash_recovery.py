@@ -85,12 +85,14 @@ async def test_worker_killed_during_scrape(
     add_drip_site(site_server, "www.crash-scrape.test", seconds=2.5)
     first = workers()
     await first.wait_ready()
+    # The scrape's start-to-close timeout is longer than the test may wait, so
+    # only the missing heartbeats of the killed worker can start the retry.
     handle = await start_raw_scan(
         temporal_client,
         tenant,
         "crash-scrape.test",
         task_queue,
-        scrape_timeout=6,
+        scrape_timeout=300,
     )
 
     running = await wait_for_activity(handle, "scrape_domain")

@@ -43,6 +43,8 @@ DATABASE_RETRY = RetryPolicy(
     non_retryable_error_types=[ErrorKind.INVALID_DOMAIN.value],
 )
 
+SCRAPE_HEARTBEAT_TIMEOUT = timedelta(seconds=15)
+
 ParamT = TypeVar("ParamT")
 ReturnT = TypeVar("ReturnT")
 ActivitiesT = TypeVar("ActivitiesT")
@@ -131,6 +133,9 @@ class ScanDomainWorkflow:
                 www_first=lookup.www_first,
             ),
             start_to_close_timeout=timedelta(seconds=data.scrape_timeout_seconds),
+            # The scrape heartbeats, so a worker that dies mid-scrape is noticed
+            # after this, not after the whole start-to-close timeout.
+            heartbeat_timeout=SCRAPE_HEARTBEAT_TIMEOUT,
             retry_policy=RetryPolicy(
                 initial_interval=timedelta(seconds=1),
                 backoff_coefficient=2.0,
