@@ -34,8 +34,8 @@ from scanner.status import Status
 class ScanActivities:
     """The activities of `ScanDomainWorkflow`, sharing resources built once.
 
-    The session factory and the fetcher are injected by `worker.py`; no
-    activity holds a session across network I/O.
+    The session factory and the fetcher are injected by `worker.py`. No
+    activity keeps a session open across network I/O.
     """
 
     def __init__(

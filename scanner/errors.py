@@ -1,4 +1,4 @@
-"""The scanner's exception tree: one root, one error kind per failure a user sees."""
+"""The scanner's exception tree: one root, one error kind per failure users see."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class ErrorKind(StrEnum):
 class ScannerError(Exception):
     """Root of every error the scanner library raises on purpose.
 
-    `kind` names the failure for users and for Temporal; `retryable` says whether
+    `kind` names the failure for users and for Temporal. `retryable` tells whether
     running the same step again could succeed (a timeout can, a 404 cannot).
     """
 
@@ -66,7 +66,7 @@ class ConfigurationError(ScannerError, ValueError):
 
 
 class FetchError(ScannerError):
-    """A request failed; `kind` says how and `url` says where.
+    """A failed request: `kind` is how it failed and `url` is where.
 
     Args:
         message: what failed, naming the URL or host.

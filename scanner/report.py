@@ -9,7 +9,7 @@ from typing import Any
 
 from scanner.payloads import ScrapeResult
 
-# The field names a user sees, in the order of the scan corpus format.
+# The field names printed to users, in the order of the scan corpus format.
 RESULT_FIELDS = (
     "final_url",
     "title",

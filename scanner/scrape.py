@@ -1,4 +1,4 @@
-"""Fetch a domain's homepage under the host names a site may answer on."""
+"""Fetch a domain's homepage under each host name a site may respond on."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class HomepageFetcher(Protocol):
 def candidate_hosts(domain: str, *, www_first: bool = False) -> list[str]:
     """Return the hosts to try for a canonical domain, best first.
 
-    The canonical form drops a leading `www.`, but many sites answer only on the
+    The canonical form drops a leading `www.`, but many sites respond only on the
     `www.` name, so both are tried, the form the user typed first.
     """
     hosts = [domain, f"www.{domain}"]
@@ -33,7 +33,7 @@ async def fetch_site_homepage(
 
     A host whose name does not resolve or that refuses connections moves on to
     the next candidate; any other failure (an HTTP error, a private address, a
-    timeout while reading) is the site's answer and is raised as it is.
+    timeout while reading) is the site's response and is raised as it is.
 
     Raises:
         FetchError: the failure of the last host tried, or the first answer

@@ -24,9 +24,9 @@ TERMINAL: frozenset[Status] = frozenset(
     {Status.COMPLETED, Status.FAILED, Status.CANCELLED}
 )
 
-# The states a job may be in when it moves to the key. `failed` may move back to
-# `running` because a user can reset a failed workflow in Temporal; `completed`
-# and `cancelled` never move again, so a late retry cannot undo them.
+# For each target status, the statuses a job may move to it from. `failed` may
+# move back to `running` because a user can reset a failed workflow in Temporal.
+# `completed` and `cancelled` never move again, so a late retry cannot undo them.
 ALLOWED_FROM: dict[Status, frozenset[Status]] = {
     Status.PENDING: frozenset({Status.PENDING}),
     Status.RUNNING: frozenset({Status.PENDING, Status.RUNNING, Status.FAILED}),

@@ -45,7 +45,7 @@ async def running_worker(
 ) -> AsyncIterator[None]:
     """Run a worker with the real workflows and activities until the block ends.
 
-    The default resolver knows no names, so a host outside the connect-to rules
+    The default resolver has no names, so a host outside the connect-to rules
     fails as a name that does not exist, without a real DNS query.
     """
     engine = create_engine(settings)
