@@ -44,8 +44,7 @@ def _settings_variables() -> set[str]:
 def _env(service: dict[str, Any]) -> dict[str, str]:
     environment = service.get("environment", {})
     if isinstance(environment, list):
-        pairs = (item.split("=", 1) for item in environment)
-        return {name: value for name, value in pairs}
+        return dict(item.split("=", 1) for item in environment)
     return {name: str(value) for name, value in environment.items()}
 
 
