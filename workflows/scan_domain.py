@@ -60,13 +60,28 @@ async def database_step(
     event to history instead of three. Each attempt still opens its own
     session, and a retry after a worker crash runs the same idempotent write.
     """
-    return await workflow.execute_local_activity_method(
-        method,
-        arg,
-        start_to_close_timeout=timedelta(seconds=30),
-        schedule_to_close_timeout=timedelta(minutes=10),
-        retry_policy=DATABASE_RETRY,
-    )
+    try:
+        return await workflow.execute_local_activity_method(
+            method,
+            arg,
+            start_to_close_timeout=timedelta(seconds=30),
+            schedule_to_close_timeout=timedelta(minutes=10),
+            retry_policy=DATABASE_RETRY,
+        )
+    except (ApplicationError, ActivityTimeoutError, CancelledError) as exc:
+        # temporalio 1.35 can raise a local activity's failure without the
+        # ActivityError wrapper that a regular activity's failure has. Wrapping
+        # it lets callers handle both kinds of step alike.
+        name = getattr(method, "__name__", "database_step")
+        raise ActivityError(
+            f"step {name} failed",
+            scheduled_event_id=0,
+            started_event_id=0,
+            identity="",
+            activity_type=name,
+            activity_id="",
+            retry_state=None,
+        ) from exc
 
 
 @workflow.defn
@@ -93,14 +108,11 @@ class ScanDomainWorkflow:
         self._job_id = str(data.job_id)
         try:
             return await self._scan(data)
-        except (ActivityError, ApplicationError, ActivityTimeoutError) as exc:
-            # A local activity's failure may arrive without the ActivityError
-            # wrapper (temporalio 1.35), so the bare failure is handled alike.
-            cause = exc.cause if isinstance(exc, ActivityError) else exc
-            if isinstance(cause, CancelledError):
+        except ActivityError as exc:
+            if isinstance(exc.cause, CancelledError):
                 await self._record_cancelled(data)
                 raise CancelledError("scan cancelled") from exc
-            error_type, message = _describe(exc, self._stage)
+            error_type, message = _describe(exc)
         except (asyncio.CancelledError, CancelledError):
             await self._record_cancelled(data)
             raise
@@ -205,14 +217,11 @@ class ScanDomainWorkflow:
         )
 
 
-def _describe(
-    error: ActivityError | ApplicationError | ActivityTimeoutError, stage: str
-) -> tuple[str, str]:
+def _describe(error: ActivityError) -> tuple[str, str]:
     """Return the error type and message a user should see for a failed step."""
-    cause = error.cause if isinstance(error, ActivityError) else error
-    step = error.activity_type if isinstance(error, ActivityError) else stage
+    cause = error.cause
     if isinstance(cause, ApplicationError):
         return cause.type or ErrorKind.INTERNAL.value, cause.message
     if isinstance(cause, ActivityTimeoutError):
-        return ErrorKind.TIMEOUT.value, f"step {step} timed out"
+        return ErrorKind.TIMEOUT.value, f"step {error.activity_type} timed out"
     return ErrorKind.INTERNAL.value, str(cause or error)
