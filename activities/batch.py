@@ -1,7 +1,7 @@
 """Activities of a batch: its domain list, its derived totals and cancellation.
 
-Each opens its own short session and commits; none holds a session while it
-waits on anything else.
+Each opens its own short session and commits, and none holds a session while
+it waits on anything else.
 """
 
 from __future__ import annotations

@@ -31,8 +31,8 @@ from temporal_client import connect_client
 from workflows.scan_batch import ScanBatchWorkflow, batch_workflow_id
 from workflows.search import BATCH, TENANT
 
-# Lists up to this size travel in the workflow input and are read from there;
-# longer ones are read from Postgres in pages, far below the 2 MB payload cap.
+# Lists up to this size travel in the workflow input and are read from there.
+# Longer ones are read from Postgres in pages, far below the 2 MB payload cap.
 INLINE_DOMAINS = 1000
 POLL_SECONDS = 1.0
 
@@ -47,7 +47,7 @@ class SubmittedBatch:
 
 @dataclass
 class BatchOptions:
-    """How a batch runs; stored on the batch row as `options`."""
+    """Options of a batch run, stored on the batch row as `options`."""
 
     sitemaps: bool = False
     concurrency: int | None = None
@@ -166,7 +166,7 @@ async def follow_batch(
     sessions: async_sessionmaker[AsyncSession],
     display: ProgressDisplay,
 ) -> BatchProgress | None:
-    """Show progress until the batch workflow ends; return the stored totals."""
+    """Show progress until the batch workflow ends, then return the stored totals."""
     waiting = asyncio.ensure_future(submitted.handle.result())
     try:
         while not waiting.done():

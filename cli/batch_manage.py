@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -200,7 +202,7 @@ async def command_export(args: argparse.Namespace, settings: Settings) -> int:
         async with sessions() as session:
             records = export_records(session, batch_id, row.counts.status)
             if args.output is None:
-                count = await write_records(records, sys.stdout, args.format)
+                count = await _write_stdout(records, args.format)
             else:
                 # The starter runs nothing else on its loop, so blocking writes
                 # cost nothing here.
@@ -212,6 +214,19 @@ async def command_export(args: argparse.Namespace, settings: Settings) -> int:
     if args.output is not None:
         print(f"wrote {count} domains to {args.output}", file=sys.stderr)
     return 0
+
+
+async def _write_stdout(
+    records: AsyncIterator[dict[str, Any]], file_format: str
+) -> int:
+    try:
+        return await write_records(records, sys.stdout, file_format)
+    except BrokenPipeError:
+        # The reader (`| head`) closed the pipe. Point stdout at /dev/null so
+        # the flush at exit does not raise a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 def register(commands: Any, settings: Settings) -> None:

@@ -20,7 +20,7 @@ RATE_WINDOW_SECONDS = 30.0
 
 @dataclass
 class ProgressDisplay:
-    """Draw progress to `stream`; `interval` seconds apart without a terminal."""
+    """Progress drawn to `stream`, as a line every `interval` s off a terminal."""
 
     stream: TextIO
     interactive: bool

@@ -49,7 +49,7 @@ class ParsedBatch:
 
 
 def read_batch_file(path: Path) -> ParsedBatch:
-    """Parse a domain list file; a `.csv` name or a CSV-looking header means CSV.
+    """Parse a domain list file, as CSV if its name or its header says so.
 
     Raises:
         OSError: the file cannot be read.
@@ -62,7 +62,7 @@ def read_batch_file(path: Path) -> ParsedBatch:
 
 
 def parse_arguments(values: Sequence[str]) -> ParsedBatch:
-    """Parse domains given on the command line; argument N is line N."""
+    """Parse domains given on the command line, numbering arguments from 1."""
     return parse_values((number, value) for number, value in enumerate(values, 1))
 
 

@@ -21,7 +21,7 @@ class BatchEntry(BaseModel):
 
 
 class BatchProgress(BaseModel):
-    """Where a batch stands; `done` counts completed, failed and cancelled."""
+    """Progress of a batch, where `done` counts completed, failed and cancelled."""
 
     batch_id: uuid.UUID
     status: str
@@ -56,7 +56,7 @@ class ScanBatchInput(BaseModel):
 
     batch_id: uuid.UUID
     tenant: str
-    # A short list may travel in the input; None means read pages from Postgres.
+    # A short list may travel in the input. None means read pages from Postgres.
     domains: list[BatchEntry] | None = None
     concurrency: int = 50
     per_host_concurrency: int = 2

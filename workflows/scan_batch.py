@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
 # bounds what a run carries into the next one through continue-as-new.
 MAX_BACKLOG_PAGES = 2
 # A scan that another request started is watched by an activity that
-# heartbeats; a lost worker is noticed within this time.
+# heartbeats, so a lost worker is noticed within this time.
 ATTACH_HEARTBEAT = timedelta(seconds=30)
 # The sitemap scan a `--sitemaps` batch runs after each completed domain scan,
 # and the prefix of its workflow id (`scan-sitemap/TENANT/DOMAIN`).
@@ -172,7 +172,7 @@ class ScanBatchWorkflow:
         await self._refresh(Status.RUNNING)
 
     async def _scan(self, data: ScanBatchInput) -> bool:
-        """Run the window until every domain ended; False to continue as new."""
+        """Run the window until every domain ended, or return False to go on anew."""
         interval = timedelta(seconds=data.progress_interval_seconds)
         last_refresh = workflow.now()
         while True:

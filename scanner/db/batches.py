@@ -38,8 +38,8 @@ INSERT_CHUNK = 1000
 class BatchDomain(Base):
     """One input line of a batch: a domain to scan, or a rejected value.
 
-    `position` orders the unique valid domains from 0; rejected lines and
-    nothing else have no position. `job_id` points at the scan that counts for
+    `position` orders the unique valid domains from 0, and rejected lines have
+    none. `job_id` points at the scan that counts for
     the domain, which may be a scan another request had already started.
     The table is created by migration 0003.
     """
@@ -104,7 +104,7 @@ async def create_batch(
     options: dict[str, Any],
     lines: Sequence[BatchLine],
 ) -> int:
-    """Insert the batch and its lines; a second call leaves the first rows.
+    """Insert the batch and its lines, leaving rows that a first call inserted.
 
     Valid domains get positions in line order. Returns the number of domains
     to scan.
