@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -139,7 +139,7 @@ async def read_progress(
     try:
         progress: BatchProgress = await handle.query(ScanBatchWorkflow.progress)
         return progress
-    except (RPCError, WorkflowFailureError):
+    except (RPCError, WorkflowQueryFailedError):
         pass
     async with sessions() as session:
         row = await batches.get_batch(session, batch_id)
