@@ -88,9 +88,9 @@ async def database_step(
 class ScanDomainWorkflow:
     """Scan one domain: look it up, mark it running, scrape, store or record the error.
 
-    The job always ends `completed`, `failed` or `cancelled`: every failure of
+    The job always ends `completed`, `failed` or `cancelled`. Every failure of
     a step, after its retries, is stored on the job with its type before the
-    workflow fails, and a cancelled scan marks its job `cancelled` before the
+    workflow fails. A cancelled scan marks its job `cancelled` before the
     workflow ends cancelled.
     """
 
@@ -203,7 +203,7 @@ class ScanDomainWorkflow:
 
     async def _record_cancelled(self, data: ScanDomainInput) -> None:
         # A cancelled step surfaces as an ActivityError whose cause is the
-        # cancellation; both paths end the job `cancelled`, never `failed`.
+        # cancellation. Both paths end the job `cancelled`, never `failed`.
         self._stage = "cancelled"
         await database_step(
             BatchActivities.mark_job_cancelled,
