@@ -19,6 +19,7 @@ from temporalio.exceptions import CancelledError
 
 from cli.batch import BatchOptions, SubmittedBatch, submit_batch
 from cli.batch_export import export_records, write_records
+from cli.scan import start_scan
 from devstack.sites import SiteServer
 from scanner.batch_input import ParsedBatch, parse_values, read_batch_file
 from scanner.batch_payloads import BatchProgress
@@ -272,3 +273,38 @@ async def _wait_running(submitted: SubmittedBatch) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the batch never had 4 scans running")
+
+
+async def test_batch_attaches_to_running_scan(
+    temporal_client: Client,
+    batch_settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    site_server: SiteServer,
+    task_queue: str,
+    tenant: str,
+) -> None:
+    site_server.add_site("slow-attach.test", {"/": {"status": 200, "behavior": "hang"}})
+    site_server.add_site("quick-attach.test", {"/": _page("Quick")})
+    async with running_worker(temporal_client, batch_settings, task_queue):
+        single = await start_scan(
+            temporal_client,
+            batch_settings,
+            tenant,
+            "slow-attach.test",
+            task_queue=task_queue,
+        )
+        submitted, result, _ = await _run(
+            temporal_client,
+            batch_settings,
+            sessions,
+            tenant,
+            parse_values(enumerate(["slow-attach.test", "quick-attach.test"], 1)),
+            task_queue,
+        )
+    async with sessions() as session:
+        lines = await batches.unfinished_lines(session, submitted.batch_id, ["failed"])
+
+    assert not single.attached
+    assert result.completed == 1
+    assert result.failed == 1
+    assert [str(line.job_id) for line in lines] == [single.job_id]
