@@ -117,3 +117,57 @@ class JobErrorInput(BaseModel):
     error_message: str
     batch_id: uuid.UUID | None = None
     kind: str = "domain"
+
+
+class ScanSitemapInput(BaseModel):
+    """Start a sitemap scan of one domain for one tenant."""
+
+    tenant: str
+    domain: str
+    job_id: uuid.UUID
+    batch_id: uuid.UUID | None = None
+    # The crawl reads up to a thousand sitemaps one after another, each within
+    # the fetcher's total timeout, so it gets hours, not minutes.
+    crawl_timeout_seconds: float = 4 * 3600.0
+    crawl_max_attempts: int = 3
+
+
+class SitemapSummary(BaseModel):
+    """Counts of what one sitemap scan read; small enough for workflow history."""
+
+    root_url: str | None = None
+    files_read: int = 0
+    files_failed: int = 0
+    partial_files: int = 0
+    # Page URL entries of the read sitemaps, counted per sitemap.
+    urls: int = 0
+    # Entries the parser dropped for an unusable URL.
+    invalid_urls: int = 0
+    # Entries not stored: longer than the URL length cap or with a NUL byte.
+    skipped_urls: int = 0
+    failed_by_reason: dict[str, int] = Field(default_factory=dict)
+
+
+class ScanSitemapResult(BaseModel):
+    """How a sitemap scan ended."""
+
+    job_id: uuid.UUID
+    tenant: str
+    domain: str
+    status: str
+    summary: SitemapSummary | None = None
+
+
+class SitemapCrawlInput(BaseModel):
+    job_id: uuid.UUID
+    tenant_id: int
+    domain_id: int
+    domain: str
+    www_first: bool = False
+
+
+class SaveSitemapSummaryInput(BaseModel):
+    job_id: uuid.UUID
+    tenant_id: int
+    domain_id: int
+    summary: SitemapSummary

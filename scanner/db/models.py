@@ -194,6 +194,8 @@ class SitemapUrl(Base):
         Index(
             "uq_sitemap_urls_file_url", "sitemap_file_id", text("md5(url)"), unique=True
         ),
+        # Lets the URL export page through one sitemap in id order.
+        Index(None, "sitemap_file_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -209,3 +211,26 @@ class SitemapUrl(Base):
     extensions: Mapped[dict[str, Any] | None]
     first_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SitemapScan(Base):
+    """The summary of one sitemap scan job: counts of files and URLs."""
+
+    __tablename__ = "sitemap_scans"
+    __table_args__ = (Index(None, "tenant_id", "domain_id", "created_at"),)
+
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("scan_jobs.id"), primary_key=True
+    )
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"))
+    root_url: Mapped[str | None] = mapped_column(Text)
+    files_read: Mapped[int] = mapped_column(Integer, server_default="0")
+    files_failed: Mapped[int] = mapped_column(Integer, server_default="0")
+    partial_files: Mapped[int] = mapped_column(Integer, server_default="0")
+    urls: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    invalid_urls: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    skipped_urls: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    failed_by_reason: Mapped[dict[str, Any]] = mapped_column(server_default="{}")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
