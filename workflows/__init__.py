@@ -3,11 +3,13 @@
 from workflows.reconcile import ReconcileJobsWorkflow
 from workflows.scan_batch import ScanBatchWorkflow
 from workflows.scan_domain import ScanDomainWorkflow
+from workflows.scan_sitemap import ScanSitemapWorkflow
 
 ALL_WORKFLOWS: list[type] = [
     ScanDomainWorkflow,
     ScanBatchWorkflow,
     ReconcileJobsWorkflow,
+    ScanSitemapWorkflow,
 ]
 
 __all__ = [
@@ -15,4 +17,5 @@ __all__ = [
     "ReconcileJobsWorkflow",
     "ScanBatchWorkflow",
     "ScanDomainWorkflow",
+    "ScanSitemapWorkflow",
 ]

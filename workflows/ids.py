@@ -19,3 +19,11 @@ def invalid_input_workflow_id(tenant: str, raw: str) -> str:
     """Return the workflow id for input that is not a valid domain."""
     digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return f"scan-domain/{tenant}/invalid-{digest}"
+
+
+def sitemap_workflow_id(tenant: str, domain: str) -> str:
+    """Return the workflow id of a sitemap scan of a canonical domain.
+
+    As for domain scans, starting one that is already running attaches to it.
+    """
+    return f"scan-sitemap/{tenant}/{domain}"
