@@ -13,13 +13,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from cli import batch, batch_manage, scan
+from cli import batch, batch_manage, scan, sitemap
 from cli.scan import start_scan, wait_for_scan
 from scanner.errors import ConfigurationError
 from scanner.settings import Settings
 
 # Each module adds its commands with `register(subparsers, settings)`.
-COMMAND_MODULES = [scan, batch, batch_manage]
+COMMAND_MODULES = [scan, batch, batch_manage, sitemap]
 
 __all__ = ["build_parser", "main", "start_scan", "wait_for_scan"]
 

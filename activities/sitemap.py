@@ -37,7 +37,8 @@ class SitemapActivities:
     """The activities of `ScanSitemapWorkflow`, sharing resources built once.
 
     The session factory and the fetcher are injected by `worker.py`. The crawl
-    opens a short session per chunk and holds none while it waits on a site.
+    opens a short session per chunk and keeps none open while it waits
+    on a site.
     """
 
     def __init__(

@@ -14,6 +14,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 
 from cli.common import add_common_options
+from cli.sitemap import show_sitemap_summary
 from scanner.db import jobs
 from scanner.db.engine import create_engine, create_session_factory
 from scanner.domains import canonicalize_domain
@@ -215,6 +216,8 @@ async def command_results(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await engine.dispose()
     if found is None:
+        if await show_sitemap_summary(settings, args.tenant, domain, as_json=args.json):
+            return 0
         print(
             f"error: no scan of {domain} for tenant {args.tenant!r}; "
             f"run `python starter.py scan {domain}` first",
@@ -233,6 +236,7 @@ async def command_results(args: argparse.Namespace, settings: Settings) -> int:
     )
     row["scanned_at"] = (job.finished_at or job.created_at).isoformat()
     print(json_line(row) if args.json else format_record(row))
+    await show_sitemap_summary(settings, args.tenant, domain, as_json=args.json)
     return 0
 
 

@@ -36,8 +36,8 @@ from scanner.status import JobKind, Status
 MAX_BIND_PARAMETERS = 32_767
 URL_COLUMNS = 8
 ROWS_PER_STATEMENT = MAX_BIND_PARAMETERS // URL_COLUMNS
-# Longer page URLs are skipped and counted: no browser or crawler uses them, and
-# the sitemaps protocol itself caps <loc> at 2,048 characters.
+# Longer page URLs are skipped and counted. The sitemaps protocol caps <loc>
+# below 2,048 characters, so a value twice that long is broken data.
 MAX_URL_LENGTH = 4096
 # sitemap_files has a b-tree unique key on (domain_id, url), and a b-tree entry
 # must fit in about a third of an 8 kB page.
@@ -66,7 +66,7 @@ class FileRecord:
 
 @dataclass(frozen=True)
 class UrlWrite:
-    """What one chunk upsert did: rows sent, entries skipped, statements run."""
+    """Counts of one chunk upsert: rows sent, entries skipped, statements run."""
 
     stored: int
     skipped: int
