@@ -75,13 +75,13 @@ class SitemapActivities:
             job_id=data.job_id,
         )
         try:
-            site = await _with_progress(
+            site = await run_with_progress(
                 find_site_root(self._fetcher, data.domain, www_first=data.www_first),
                 store.progress.details,
             )
         except ScannerError as exc:
             raise to_application_error(exc) from exc
-        summary = await _with_progress(
+        summary = await run_with_progress(
             scan_domain_sitemaps(self._fetcher, site, store),
             store.progress.details,
         )
@@ -119,7 +119,7 @@ class SitemapActivities:
         return [self.scan_sitemaps, self.save_sitemap_summary]
 
 
-async def _with_progress(
+async def run_with_progress(
     step: Awaitable[ResultT],
     details: Callable[[], dict[str, object]],
     interval: float = HEARTBEAT_INTERVAL_SECONDS,
