@@ -81,7 +81,7 @@ async def test_sitemap_rejects_invalid_domain(
         cli_env, "sitemap", "not a domain", "--tenant", tenant
     )
 
-    assert code == 2
+    assert code == 2, err
     assert "not a domain" in err
 
 
