@@ -21,6 +21,16 @@ from scanner.payloads import ScrapeResult
 from scanner.status import ALLOWED_FROM, Status
 
 MAX_ERROR_MESSAGE = 2000
+MAX_REQUESTED_DOMAIN = 1000
+
+
+def storable_text(value: str, limit: int) -> str:
+    """Return `value` cut to `limit` characters, with NUL characters escaped.
+
+    Postgres `text` cannot hold U+0000, and user input may contain it; without
+    this the error record of such input would fail on every retry.
+    """
+    return value.replace("\x00", "\\x00")[:limit]
 
 
 class JobNotFoundError(ScannerError):
@@ -114,7 +124,7 @@ async def create_job(
             id=job_id,
             tenant_id=tenant_id,
             domain_id=domain_id,
-            requested_domain=requested_domain,
+            requested_domain=storable_text(requested_domain, MAX_REQUESTED_DOMAIN),
             workflow_id=workflow_id,
             kind=kind,
             batch_id=batch_id,
@@ -240,11 +250,11 @@ async def record_error(
 
     A job that already ended `completed` or `cancelled` keeps its status.
     """
-    message = error_message[:MAX_ERROR_MESSAGE]
+    message = storable_text(error_message, MAX_ERROR_MESSAGE)
     statement = insert(ScanJob).values(
         id=job_id,
         tenant_id=tenant_id,
-        requested_domain=requested_domain,
+        requested_domain=storable_text(requested_domain, MAX_REQUESTED_DOMAIN),
         workflow_id=workflow_id,
         kind=kind,
         batch_id=batch_id,
