@@ -104,7 +104,7 @@ async def ensure_reconcile_schedule(
 
 async def run_worker(settings: Settings, *, grace_seconds: float) -> None:
     """Run until a signal arrives, then drain and close every resource."""
-    client = await connect_client(settings)
+    client = await connect_client(settings, wait_seconds=60)
     engine = create_engine(settings)
     sessions = create_session_factory(engine)
     fetcher = Fetcher(settings)

@@ -133,7 +133,7 @@ def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def temporal_client(temporal_server: str) -> Client:
     settings = Settings().with_overrides(temporal_address=temporal_server)
-    return await connect_client(settings)
+    return await connect_client(settings, wait_seconds=60)
 
 
 @pytest.fixture

@@ -30,7 +30,12 @@ pytestmark = pytest.mark.temporal
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIES = 20
-SPELLINGS = ["Example.com", "https://www.example.com/x", "example.com."]
+# Spellings of one domain; not example.com, whose fixture site other tests read.
+SPELLINGS = [
+    "Spelling-Example.com",
+    "https://www.spelling-example.com/x",
+    "spelling-example.com.",
+]
 
 
 async def test_same_scan_started_twenty_times(
@@ -118,7 +123,7 @@ async def test_domain_spellings_share_one_scan(
     task_queue: str,
     tenant: str,
 ) -> None:
-    add_page_site(site_server, "example.com")
+    add_page_site(site_server, "spelling-example.com")
     async with running_worker(temporal_client, base_settings, task_queue):
         started = await asyncio.gather(
             *(
@@ -131,9 +136,9 @@ async def test_domain_spellings_share_one_scan(
         rows = await asyncio.gather(*(wait_for_scan(scan) for scan in started))
 
     counts = await count_rows(sessions, tenant)
-    assert {scan.domain for scan in started} == {"example.com"}
+    assert {scan.domain for scan in started} == {"spelling-example.com"}
     assert {scan.handle.id for scan in started} == {
-        scan_workflow_id(tenant, "example.com")
+        scan_workflow_id(tenant, "spelling-example.com")
     }
     assert {row["status"] for row in rows} == {"completed"}
     assert counts.domains == 1
@@ -168,7 +173,7 @@ async def test_concurrent_lookups_of_spellings(
         await fetcher.aclose()
 
     counts = await count_rows(sessions, tenant)
-    assert {item.domain for item in found} == {"example.com"}
+    assert {item.domain for item in found} == {"spelling-example.com"}
     assert len({item.domain_id for item in found}) == 1
     assert counts.domains == 1
     assert counts.jobs == COPIES
