@@ -10,9 +10,7 @@ from typing import Any, TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scanner.db import batches
-from scanner.db.models import ScanResult
-from scanner.payloads import PageData, ScrapeResult
+from scanner.db import batches, jobs
 from scanner.report import json_line, result_row
 
 FORMATS = ("csv", "json", "jsonl")
@@ -26,6 +24,7 @@ async def export_records(
     """Yield one record per domain of the batch, in input order."""
     rows = batches.export_rows(session, batch_id, batch_status)
     async for line, job, stored, status in rows:
+        result = jobs.stored_scrape_result(stored) if stored is not None else None
         record: dict[str, Any] = {"line": line.line_number, "input": line.input}
         record.update(
             result_row(
@@ -34,7 +33,7 @@ async def export_records(
                 status=status,
                 error_type=job.error_type if job is not None else None,
                 error_message=job.error_message if job is not None else None,
-                result=_scrape_result(stored) if stored is not None else None,
+                result=result,
             )
         )
         yield record
@@ -83,28 +82,3 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
     return value
-
-
-def _scrape_result(stored: ScanResult) -> ScrapeResult:
-    return ScrapeResult(
-        requested_url=stored.requested_url,
-        final_url=stored.final_url,
-        http_status=stored.http_status,
-        content_type=stored.content_type,
-        charset=stored.charset,
-        body_bytes=stored.body_bytes,
-        fetch_ms=stored.fetch_ms,
-        extract_ms=stored.extract_ms,
-        redirect_chain=stored.redirect_chain,
-        page=PageData(
-            title=stored.title,
-            description=stored.description,
-            language=stored.language,
-            canonical=stored.canonical,
-            emails=stored.emails,
-            phones=stored.phones,
-            social=stored.social,
-            cms=stored.cms,
-            feeds=stored.feeds,
-        ),
-    )

@@ -19,7 +19,7 @@ from scanner.db import jobs
 from scanner.db.engine import create_engine, create_session_factory
 from scanner.domains import canonicalize_domain
 from scanner.errors import ErrorKind, InvalidDomainError
-from scanner.payloads import PageData, ScanDomainInput, ScanDomainResult, ScrapeResult
+from scanner.payloads import ScanDomainInput, ScanDomainResult
 from scanner.report import format_record, format_table, json_line, result_row
 from scanner.settings import Settings
 from temporal_client import connect_client
@@ -225,7 +225,7 @@ async def command_results(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     job, stored = found
-    result = _stored_result(stored) if stored is not None else None
+    result = jobs.stored_scrape_result(stored) if stored is not None else None
     row = result_row(
         domain=domain,
         job_id=str(job.id),
@@ -238,31 +238,6 @@ async def command_results(args: argparse.Namespace, settings: Settings) -> int:
     print(json_line(row) if args.json else format_record(row))
     await show_sitemap_summary(settings, args.tenant, domain, as_json=args.json)
     return 0
-
-
-def _stored_result(stored: Any) -> ScrapeResult:
-    return ScrapeResult(
-        requested_url=stored.requested_url,
-        final_url=stored.final_url,
-        http_status=stored.http_status,
-        content_type=stored.content_type,
-        charset=stored.charset,
-        body_bytes=stored.body_bytes,
-        fetch_ms=stored.fetch_ms,
-        extract_ms=stored.extract_ms,
-        redirect_chain=stored.redirect_chain,
-        page=PageData(
-            title=stored.title,
-            description=stored.description,
-            language=stored.language,
-            canonical=stored.canonical,
-            emails=stored.emails,
-            phones=stored.phones,
-            social=stored.social,
-            cms=stored.cms,
-            feeds=stored.feeds,
-        ),
-    )
 
 
 def register(commands: Any, settings: Settings) -> None:

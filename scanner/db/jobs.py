@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scanner.db.models import Domain, ScanJob, ScanResult, Tenant
 from scanner.errors import ScannerError
-from scanner.payloads import ScrapeResult
+from scanner.payloads import PageData, ScrapeResult
 from scanner.status import ALLOWED_FROM, Status
 
 MAX_ERROR_MESSAGE = 2000
@@ -331,3 +331,29 @@ async def latest_result(
     assert job is not None
     result = await session.get(ScanResult, job_id)
     return job, result
+
+
+def stored_scrape_result(stored: ScanResult) -> ScrapeResult:
+    """Rebuild the scrape result payload from its stored row."""
+    return ScrapeResult(
+        requested_url=stored.requested_url,
+        final_url=stored.final_url,
+        http_status=stored.http_status,
+        content_type=stored.content_type,
+        charset=stored.charset,
+        body_bytes=stored.body_bytes,
+        fetch_ms=stored.fetch_ms,
+        extract_ms=stored.extract_ms,
+        redirect_chain=stored.redirect_chain,
+        page=PageData(
+            title=stored.title,
+            description=stored.description,
+            language=stored.language,
+            canonical=stored.canonical,
+            emails=stored.emails,
+            phones=stored.phones,
+            social=stored.social,
+            cms=stored.cms,
+            feeds=stored.feeds,
+        ),
+    )
