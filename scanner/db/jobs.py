@@ -214,7 +214,24 @@ async def save_results(
         "cms": page.cms,
         "feeds": page.feeds,
     }
-    statement = insert(ScanResult).values(**values)
+    await upsert_by_job(session, ScanResult, values)
+    await session.execute(
+        update(Domain)
+        .where(Domain.id == domain_id, Domain.tenant_id == tenant_id)
+        .values(last_scanned_at=func.now())
+    )
+    return await set_job_status(session, job_id, Status.COMPLETED)
+
+
+async def upsert_by_job(
+    session: AsyncSession, model: type[Any], values: dict[str, Any]
+) -> None:
+    """Insert a row keyed by `job_id`, or update every column but the keys.
+
+    A result belongs to exactly one job, so a retried write rewrites the same
+    row instead of adding one.
+    """
+    statement = insert(model).values(**values)
     updates: dict[str, Any] = {
         key: statement.excluded[key]
         for key in values
@@ -222,16 +239,8 @@ async def save_results(
     }
     updates["updated_at"] = func.now()
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[ScanResult.job_id], set_=updates
-        )
+        statement.on_conflict_do_update(index_elements=[model.job_id], set_=updates)
     )
-    await session.execute(
-        update(Domain)
-        .where(Domain.id == domain_id, Domain.tenant_id == tenant_id)
-        .values(last_scanned_at=func.now())
-    )
-    return await set_job_status(session, job_id, Status.COMPLETED)
 
 
 async def record_error(

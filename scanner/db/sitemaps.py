@@ -262,18 +262,7 @@ async def save_summary(
         "skipped_urls": summary.skipped_urls,
         "failed_by_reason": summary.failed_by_reason,
     }
-    statement = insert(SitemapScan).values(**values)
-    updates: dict[str, Any] = {
-        key: statement.excluded[key]
-        for key in values
-        if key not in {"job_id", "tenant_id", "domain_id"}
-    }
-    updates["updated_at"] = func.now()
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[SitemapScan.job_id], set_=updates
-        )
-    )
+    await jobs.upsert_by_job(session, SitemapScan, values)
     return await jobs.set_job_status(session, job_id, Status.COMPLETED)
 
 
