@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -254,8 +255,10 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigurationError(
             f"{name}={raw!r} is not a number of seconds; unset it to use {default}"
         ) from None
-    if not value > 0:
-        raise ConfigurationError(f"{name}={raw!r} must be greater than 0")
+    # Infinity would pass the check below, but JSON has no infinity, so a
+    # workflow input holding a timeout derived from it could not be decoded.
+    if not 0 < value < math.inf:
+        raise ConfigurationError(f"{name}={raw!r} must be a finite number above 0")
     return value
 
 

@@ -1,0 +1,19 @@
+"""Settings read from the environment: invalid values stop with a message."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.errors import ConfigurationError
+from scanner.settings import Settings
+
+
+@pytest.mark.parametrize("value", ["inf", "Infinity", "-inf", "nan"])
+def test_timeout_not_finite_rejected(value: str) -> None:
+    with pytest.raises(ConfigurationError, match="SCANNER_TOTAL_TIMEOUT"):
+        Settings.from_env({"SCANNER_TOTAL_TIMEOUT": value})
+
+
+def test_timeout_fraction_accepted() -> None:
+    settings = Settings.from_env({"SCANNER_TOTAL_TIMEOUT": "2.5"})
+    assert settings.limits.total_timeout == 2.5
