@@ -114,10 +114,14 @@ class Settings:
             ),
             database_pool_size=_int(env, "DATABASE_POOL_SIZE", 10),
             database_max_overflow=_int(env, "DATABASE_MAX_OVERFLOW", 5, minimum=0),
-            temporal_address=env.get("TEMPORAL_ADDRESS", base.temporal_address),
-            temporal_namespace=env.get("TEMPORAL_NAMESPACE", base.temporal_namespace),
-            temporal_task_queue=env.get(
-                "TEMPORAL_TASK_QUEUE", base.temporal_task_queue
+            temporal_address=_temporal_address(
+                env.get("TEMPORAL_ADDRESS", "").strip() or base.temporal_address
+            ),
+            temporal_namespace=(
+                env.get("TEMPORAL_NAMESPACE", "").strip() or base.temporal_namespace
+            ),
+            temporal_task_queue=(
+                env.get("TEMPORAL_TASK_QUEUE", "").strip() or base.temporal_task_queue
             ),
             user_agent=env.get("SCANNER_USER_AGENT", "").strip() or base.user_agent,
             allow_private_addresses=_bool(
@@ -228,6 +232,17 @@ def _port(value: str, entry: str) -> int:
             "use a number from 1 to 65535"
         )
     return int(value)
+
+
+def _temporal_address(value: str) -> str:
+    """Check that a Temporal address is `HOST:PORT` with a usable port."""
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigurationError(
+            f"TEMPORAL_ADDRESS={value!r} must be HOST:PORT with a port from 1 to "
+            "65535, for example localhost:7233"
+        )
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:

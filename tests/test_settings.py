@@ -17,3 +17,17 @@ def test_timeout_not_finite_rejected(value: str) -> None:
 def test_timeout_fraction_accepted() -> None:
     settings = Settings.from_env({"SCANNER_TOTAL_TIMEOUT": "2.5"})
     assert settings.limits.total_timeout == 2.5
+
+
+@pytest.mark.parametrize("value", ["localhost", "127.0.0.1:99999", ":7233", "h:x"])
+def test_temporal_address_invalid_rejected(value: str) -> None:
+    with pytest.raises(ConfigurationError, match="TEMPORAL_ADDRESS"):
+        Settings.from_env({"TEMPORAL_ADDRESS": value})
+
+
+@pytest.mark.parametrize(
+    "name", ["TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TASK_QUEUE"]
+)
+def test_temporal_empty_uses_default(name: str) -> None:
+    settings = Settings.from_env({name: " "})
+    assert settings == Settings.from_env({})
