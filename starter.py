@@ -14,6 +14,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
 from cli import batch, batch_manage, scan, sitemap
 from cli.scan import start_scan, wait_for_scan
 from scanner.errors import ConfigurationError
@@ -49,9 +52,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(asyncio.run(args.handler(args, settings)))
     except KeyboardInterrupt:
         return 130
+    except DBAPIError as exc:
+        print(f"error: {_database_failure(exc, settings)}", file=sys.stderr)
+        return 1
     except (ConnectionError, OSError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _database_failure(exc: DBAPIError, settings: Settings) -> str:
+    """Describe a failed database call with the URL and what to do next."""
+    url = make_url(settings.database_url).render_as_string(hide_password=True)
+    # 42P01 is undefined_table: the database exists but has no schema yet.
+    if getattr(exc.orig, "pgcode", None) == "42P01":
+        return (
+            f"the database at {url} has no scanner tables; run "
+            "`alembic upgrade head` with this DATABASE_URL first"
+        )
+    return f"database request to {url} failed: {exc.orig}; check DATABASE_URL"
 
 
 if __name__ == "__main__":
