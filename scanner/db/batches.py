@@ -28,11 +28,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scanner.batch_input import BatchLine
+from scanner.db.jobs import MAX_ERROR_MESSAGE, storable_text
 from scanner.db.models import Base, Batch, ScanJob, ScanResult, Tenant
 from scanner.status import ALLOWED_FROM, Status
 
 # Rows per INSERT: 9 columns each stays far below asyncpg's 32,767 parameters.
 INSERT_CHUNK = 1000
+# Longer lines are invalid anyway (domains.py accepts at most 2,048 characters),
+# so the stored copy only has to be long enough to recognise the line.
+MAX_LINE_INPUT = 4096
 
 
 class BatchDomain(Base):
@@ -142,10 +146,12 @@ def _line_rows(
             "batch_id": batch_id,
             "tenant_id": tenant_id,
             "line_number": line.line_number,
-            "input": line.input,
+            "input": storable_text(line.input, MAX_LINE_INPUT),
             "domain": line.domain,
             "host": line.host,
-            "reason": line.reason,
+            "reason": None
+            if line.reason is None
+            else storable_text(line.reason, MAX_ERROR_MESSAGE),
             "position": None,
         }
         if line.domain is not None:
