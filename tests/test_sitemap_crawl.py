@@ -70,6 +70,17 @@ def _failing_site(host: str) -> dict[str, dict[str, Any]]:
     }
 
 
+def _broken_probe_site(host: str) -> dict[str, dict[str, Any]]:
+    # A sitemap that exists at a well-known path but cannot be read is a
+    # problem of the site, unlike a 404 or a soft-404 page there.
+    return {
+        "/": _route("<html><head></head></html>", HTML),
+        "/sitemap.xml": _route(
+            '<!DOCTYPE urlset [<!ENTITY e "x">]>' + _urlset(host, ["/&e;"])
+        ),
+    }
+
+
 def _large_site(host: str) -> dict[str, dict[str, Any]]:
     paths = [f"/item/{number:05d}" for number in range(3000)]
     return {
@@ -86,6 +97,7 @@ async def crawl_server(
     server.add_site("budget.test", _budget_site("budget.test"))
     server.add_site("failing.test", _failing_site("failing.test"))
     server.add_site("large.test", _large_site("large.test"))
+    server.add_site("broken-probe.test", _broken_probe_site("broken-probe.test"))
     await server.start()
     yield server
     await server.stop()
@@ -193,6 +205,12 @@ async def test_failed_probes_are_silent(source: LocalSiteSource) -> None:
         "https://failing.test/wp-sitemap.xml",
     }
     assert probes.isdisjoint(summary.invalid)
+
+
+async def test_unreadable_probe_is_reported(source: LocalSiteSource) -> None:
+    summary = await _crawl("broken-probe.test", source)
+
+    assert summary.invalid == {"https://broken-probe.test/sitemap.xml": "malformed"}
 
 
 async def test_failed_probes_were_requested(source: LocalSiteSource) -> None:

@@ -31,6 +31,8 @@ from scanner.sitemaps.parser import SitemapParser, iter_sitemap_entries
 logger = logging.getLogger(__name__)
 
 _GONE = frozenset({404, 410})
+# Failures of a well-known path that mean a sitemap is there but unreadable.
+_REPORTED_PROBE_FAILURES = frozenset({FailureReason.MALFORMED, FailureReason.TOO_LARGE})
 
 
 @dataclass(frozen=True)
@@ -279,10 +281,14 @@ class _Crawler:
         """Return the event for a failure, once, and only for a named sitemap.
 
         Well-known paths are guesses: a 404 or a soft-404 page there is no
-        failure of the site. If an index or robots.txt names the same URL
-        later, the stored failure is reported then without a new request.
+        failure of the site, but a sitemap there that is malformed or too large
+        is. If an index or robots.txt names the same URL later, the stored
+        failure is reported then without a new request.
         """
-        if reference.source is DiscoverySource.WELL_KNOWN:
+        if (
+            reference.source is DiscoverySource.WELL_KNOWN
+            and failure.reason not in _REPORTED_PROBE_FAILURES
+        ):
             logger.info(
                 "well-known path %s not read: %s", reference.url, failure.detail
             )
