@@ -85,7 +85,12 @@ class BatchActivities:
                 )
             )
         entries = [
-            BatchEntry(position=item.position, domain=item.domain, host=item.host)
+            BatchEntry(
+                position=item.position,
+                domain=item.domain,
+                host=item.host,
+                www_first=item.www_first,
+            )
             for item in items
         ]
         return BatchPage(entries=entries, total=int(total or 0))

@@ -25,6 +25,7 @@ from scanner.batch_input import ParsedBatch, parse_arguments, read_batch_file
 from scanner.batch_payloads import BatchEntry, BatchProgress, ScanBatchInput
 from scanner.db import batches, jobs
 from scanner.db.engine import create_engine, create_session_factory
+from scanner.domains import starts_with_www
 from scanner.report import json_line
 from scanner.settings import Settings
 from temporal_client import connect_client
@@ -110,7 +111,12 @@ def _workflow_input(
     entries = None
     if len(parsed.domains) <= INLINE_DOMAINS:
         entries = [
-            BatchEntry(position=index, domain=line.domain or "", host=line.host or "")
+            BatchEntry(
+                position=index,
+                domain=line.domain or "",
+                host=line.host or "",
+                www_first=starts_with_www(line.input),
+            )
             for index, line in enumerate(parsed.domains)
         ]
     data = ScanBatchInput(

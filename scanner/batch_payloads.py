@@ -18,6 +18,8 @@ class BatchEntry(BaseModel):
     position: int
     domain: str
     host: str
+    # The line named the `www.` host, so the scan tries that name first.
+    www_first: bool = False
 
 
 class BatchProgress(BaseModel):

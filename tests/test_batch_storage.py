@@ -57,3 +57,20 @@ async def test_batch_line_huge_input_cut(
     rows = await _store(sessions, tenant, lines)
 
     assert len(rows[0].input) < 10_000
+
+
+async def test_batch_page_keeps_typed_www(
+    sessions: async_sessionmaker[AsyncSession], tenant: str
+) -> None:
+    lines = [
+        BatchLine(
+            line_number=1, input="https://WWW.a.test/", domain="a.test", host="a"
+        ),
+        BatchLine(line_number=2, input="b.test", domain="b.test", host="b"),
+    ]
+    rows = await _store(sessions, tenant, lines)
+
+    async with sessions() as session:
+        items = await batches.load_page(session, rows[0].batch_id, 0, 10)
+
+    assert [item.www_first for item in items] == [True, False]

@@ -55,16 +55,25 @@ def _page(title: str) -> dict[str, Any]:
     }
 
 
+def _serve(server: SiteServer, name: str, routes: dict[str, Any]) -> None:
+    # Lines typed with `www.` are scanned on that host first, as real sites
+    # answer on both names.
+    server.add_site(name, routes)
+    server.add_site(f"www.{name}", routes)
+
+
 @pytest.fixture(scope="module")
 def batch_sites(site_server: SiteServer) -> list[str]:
     """Serve 500 sites: most answer, some 404 and some redirect forever."""
     for index in range(GOOD):
-        site_server.add_site(_good(index), {"/": _page(f"Shop {index}")})
+        _serve(site_server, _good(index), {"/": _page(f"Shop {index}")})
     for index in range(MISSING):
-        site_server.add_site(_missing(index), {"/": {"status": 404}})
+        _serve(site_server, _missing(index), {"/": {"status": 404}})
     for index in range(LOOPING):
-        site_server.add_site(
-            _looping(index), {"/": {"status": 302, "headers": {"Location": "/"}}}
+        _serve(
+            site_server,
+            _looping(index),
+            {"/": {"status": 302, "headers": {"Location": "/"}}},
         )
     names = [_good(i) for i in range(GOOD)]
     names += [_missing(i) for i in range(MISSING)]
@@ -161,7 +170,7 @@ async def test_batch_of_500_counts_exports_and_retries(
         row = await _stored(sessions, submitted.batch_id)
 
         for index in range(MISSING):
-            site_server.add_site(_missing(index), {"/": _page(f"Back {index}")})
+            _serve(site_server, _missing(index), {"/": _page(f"Back {index}")})
         async with sessions() as session:
             failed = await batches.unfinished_lines(
                 session, submitted.batch_id, ["failed"]
@@ -308,3 +317,27 @@ async def test_batch_attaches_to_running_scan(
     assert result.completed == 1
     assert result.failed == 1
     assert [str(line.job_id) for line in lines] == [single.job_id]
+
+
+async def test_batch_line_with_www_tries_it_first(
+    temporal_client: Client,
+    batch_settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    site_server: SiteServer,
+    task_queue: str,
+    tenant: str,
+) -> None:
+    # Only the www. host is served, and the bare name answers with an error.
+    site_server.add_site("www.only-www.test", {"/": _page("Only www")})
+    site_server.add_site("only-www.test", {"/": {"status": 403}})
+    async with running_worker(temporal_client, batch_settings, task_queue):
+        _, result, _ = await _run(
+            temporal_client,
+            batch_settings,
+            sessions,
+            tenant,
+            parse_values(enumerate(["www.only-www.test"], 1)),
+            task_queue,
+        )
+
+    assert result.completed == 1

@@ -271,7 +271,7 @@ class ScanBatchWorkflow:
                 ScanDomainWorkflow.run,
                 ScanDomainInput(
                     tenant=data.tenant,
-                    domain=entry.domain,
+                    domain=_scan_input_domain(entry),
                     job_id=job_id,
                     batch_id=data.batch_id,
                     scrape_timeout_seconds=data.scrape_timeout_seconds,
@@ -321,7 +321,7 @@ class ScanBatchWorkflow:
                 SITEMAP_WORKFLOW,
                 {
                     "tenant": data.tenant,
-                    "domain": entry.domain,
+                    "domain": _scan_input_domain(entry),
                     "job_id": str(workflow.uuid4()),
                     "batch_id": str(data.batch_id),
                 },
@@ -399,3 +399,12 @@ def _is_cancellation(error: BaseException) -> bool:
 def batch_workflow_id(tenant: str, batch_id: uuid.UUID) -> str:
     """Return the workflow id of a batch: `scan-batch/TENANT/BATCH_ID`."""
     return f"scan-batch/{tenant}/{batch_id}"
+
+
+def _scan_input_domain(entry: BatchEntry) -> str:
+    """Return the domain to give a child scan, `www.` first when the line had it.
+
+    Scans try the bare and the `www.` host in the order typed, so a batch line
+    must reach its scan in the same form as a single `scan` of that line.
+    """
+    return f"www.{entry.domain}" if entry.www_first else entry.domain

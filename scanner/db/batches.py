@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from scanner.batch_input import BatchLine
 from scanner.db.jobs import MAX_ERROR_MESSAGE, storable_text
 from scanner.db.models import Base, Batch, ScanJob, ScanResult, Tenant
+from scanner.domains import starts_with_www
 from scanner.status import ALLOWED_FROM, Status
 
 # Rows per INSERT: 9 columns each stays far below asyncpg's 32,767 parameters.
@@ -68,6 +69,7 @@ class BatchItem:
     position: int
     domain: str
     host: str
+    www_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,14 +168,22 @@ async def load_page(
 ) -> list[BatchItem]:
     """Return up to `limit` domains from position `start` on, in order."""
     statement = (
-        select(BatchDomain.position, BatchDomain.domain, BatchDomain.host)
+        select(
+            BatchDomain.position,
+            BatchDomain.domain,
+            BatchDomain.host,
+            BatchDomain.input,
+        )
         .where(BatchDomain.batch_id == batch_id)
         .where(BatchDomain.position >= start)
         .order_by(BatchDomain.position)
         .limit(limit)
     )
     rows = (await session.execute(statement)).all()
-    return [BatchItem(int(p or 0), str(d), str(h or d)) for p, d, h in rows]
+    return [
+        BatchItem(int(p or 0), str(d), str(h or d), starts_with_www(i))
+        for p, d, h, i in rows
+    ]
 
 
 async def assign_jobs(
