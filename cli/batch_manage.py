@@ -25,6 +25,7 @@ from cli.scan import start_scan, wait_for_scan
 from scanner.batch_input import parse_values
 from scanner.db import batches, jobs
 from scanner.db.engine import create_engine, create_session_factory
+from scanner.domains import starts_with_www
 from scanner.report import format_record, json_line
 from scanner.settings import Settings
 from temporal_client import connect_client
@@ -156,15 +157,22 @@ async def command_retry(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     client = await connect_client(settings)
-    scan = await start_scan(
-        client, settings, args.tenant, job.domain or job.requested_domain
-    )
+    scan = await start_scan(client, settings, args.tenant, rescan_input(job))
     print(f"{scan.domain}: rescan started, job {scan.job_id}")
     if not args.wait:
         return 0
     row = await wait_for_scan(scan)
     print(json_line(row) if args.json else format_record(row))
     return 0 if row["status"] == "completed" else 1
+
+
+def rescan_input(job: jobs.JobRow) -> str:
+    """Return the domain to rescan a job with, `www.` first when it was typed so."""
+    if job.domain is None:
+        return job.requested_domain
+    if starts_with_www(job.requested_domain):
+        return f"www.{job.domain}"
+    return job.domain
 
 
 async def _retry_batch(args: argparse.Namespace, settings: Settings) -> int:
