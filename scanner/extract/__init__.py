@@ -36,11 +36,24 @@ from scanner.extract.phones import (
 from scanner.extract.regions import default_region
 from scanner.extract.social import fill_from_organizations, profiles_from_links
 
-__all__ = ["MAX_LIST_ITEMS", "HomepageData", "decode_html", "extract_homepage"]
+__all__ = [
+    "MAX_LIST_ITEMS",
+    "MAX_TEXT_CHARS",
+    "MAX_URL_CHARS",
+    "HomepageData",
+    "decode_html",
+    "extract_homepage",
+]
 
 # Upper bound on each list field (emails, phones, feeds), so that a directory page
 # with thousands of addresses cannot blow up a result row.
 MAX_LIST_ITEMS = 50
+# Upper bounds on one text field and on one URL. The result travels through
+# Temporal, which rejects a payload over 2 MB, and a page may carry a title or
+# a link of several megabytes. Text is cut. A URL that long is dropped, since a
+# cut URL would point elsewhere.
+MAX_TEXT_CHARS = 2000
+MAX_URL_CHARS = 4096
 
 
 @dataclass(frozen=True)
@@ -96,18 +109,31 @@ def extract_homepage(
         *phones_from_organizations(organizations, region),
     ]
     links = profiles_from_links(href for _anchor, href in anchors)
+    social = fill_from_organizations(links, organizations)
     return HomepageData(
-        title=extract_title(soup),
-        description=extract_description(soup),
-        language=language,
-        canonical=extract_canonical(soup, final_url),
+        title=_cut(extract_title(soup)),
+        description=_cut(extract_description(soup)),
+        language=_cut(language),
+        canonical=_short_url(extract_canonical(soup, final_url)),
         emails=_unique_capped(emails),
         phones=_unique_capped(phones),
-        social=fill_from_organizations(links, organizations),
+        social={name: url for name, url in social.items() if _short_url(url)},
         cms=detect_cms(soup),
-        feeds=_unique_capped(extract_feeds(soup, final_url)),
+        feeds=_unique_capped(filter(_short_url, extract_feeds(soup, final_url))),
         charset=charset,
     )
+
+
+def _cut(text: str | None) -> str | None:
+    """Return `text` cut to MAX_TEXT_CHARS characters."""
+    return None if text is None else text[:MAX_TEXT_CHARS]
+
+
+def _short_url(url: str | None) -> str | None:
+    """Return `url` unless it is longer than MAX_URL_CHARS characters."""
+    if url is None or len(url) > MAX_URL_CHARS:
+        return None
+    return url
 
 
 def _unique_capped(values: Iterable[str]) -> list[str]:
