@@ -11,7 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import WorkflowQueryFailedError
+from temporalio.client import (
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
 from temporalio.service import RPCError
 
 from cli.batch import (
@@ -104,13 +108,38 @@ async def command_cancel(args: argparse.Namespace, settings: Settings) -> int:
     if workflow_id is None:
         return 1
     client = await connect_client(settings)
+    handle = client.get_workflow_handle(workflow_id)
     try:
-        await client.get_workflow_handle(workflow_id).cancel()
+        ended = await _ended_reason(handle, args.job_id if args.batch is None else None)
+        if ended is not None:
+            print(f"{ended}; nothing to cancel")
+            return 0
+        await handle.cancel()
     except RPCError as exc:
         print(f"error: cannot cancel {workflow_id}: {exc.message}", file=sys.stderr)
         return 1
     print(f"cancellation requested for {workflow_id}")
     return 0
+
+
+async def _ended_reason(
+    handle: WorkflowHandle[Any, Any], job_id: str | None
+) -> str | None:
+    """Return why there is nothing to cancel, or None when the target still runs.
+
+    A scan's workflow id is shared by every scan of the same domain, so the
+    run that is going now may belong to a newer job than `job_id`.
+    """
+    description = await handle.describe()
+    if description.status != WorkflowExecutionStatus.RUNNING:
+        state = description.status.name.lower() if description.status else "unknown"
+        return f"{handle.id} already ended {state}"
+    if job_id is None:
+        return None
+    running_job = await description.memo_value("job_id", "")
+    if running_job and running_job != str(uuid.UUID(job_id)):
+        return f"job {job_id} already ended, and {handle.id} now runs job {running_job}"
+    return None
 
 
 async def _workflow_to_cancel(
