@@ -27,7 +27,7 @@ import asyncpg
 from devstack.migrate import upgrade_database
 from devstack.postgres import EmbeddedPostgres
 from devstack.sites import SiteServer
-from devstack.temporal import TemporalDevServer, wait_for_port
+from devstack.temporal import TemporalDevServer, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
@@ -84,23 +84,30 @@ def postgres(env: dict[str, str]) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def temporal(env: dict[str, str]) -> Iterator[str | None]:
+def temporal(
+    env: dict[str, str], port: int = 7233, ui_port: int = 8233
+) -> Iterator[str | None]:
     if env.get("TEMPORAL_ADDRESS"):
         print(f"Using the Temporal server at {env['TEMPORAL_ADDRESS']}")
         yield None
         return
-    if wait_for_port("127.0.0.1", 7233, 0.2):
-        print("Using the Temporal server already listening on 127.0.0.1:7233")
-        env["TEMPORAL_ADDRESS"] = "127.0.0.1:7233"
-        yield "http://localhost:8233"
-        return
+    db_file: Path | None = DATA / "temporal.db"
+    if wait_for_port("127.0.0.1", port, 0.2):
+        # Workers of another checkout may poll the same task queue on that
+        # server with another database, and would then run this demo's scans.
+        print(
+            f"Port {port} is in use, so this demo starts its own Temporal dev "
+            "server with history in memory; set "
+            f"TEMPORAL_ADDRESS=127.0.0.1:{port} to use the server there instead"
+        )
+        port, ui_port, db_file = free_port(), free_port(), None
     server = TemporalDevServer(
-        port=7233,
-        ui_port=8233,
-        db_file=DATA / "temporal.db",
+        port=port,
+        ui_port=ui_port,
+        db_file=db_file,
         log_file=DATA / "temporal.log",
     )
-    print("Starting the Temporal dev server on 127.0.0.1:7233, UI on :8233")
+    print(f"Starting the Temporal dev server on 127.0.0.1:{port}, UI on :{ui_port}")
     server.start()
     env["TEMPORAL_ADDRESS"] = server.address
     try:

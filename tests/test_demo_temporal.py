@@ -1,0 +1,21 @@
+"""The demo's Temporal server: its own, even when the default port is taken."""
+
+from __future__ import annotations
+
+import socket
+
+from devstack.demo import temporal
+from devstack.temporal import free_port
+
+
+def test_demo_busy_port_starts_own_server() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        env: dict[str, str] = {}
+        with temporal(env, port=taken, ui_port=free_port()) as ui_url:
+            address = env["TEMPORAL_ADDRESS"]
+
+    assert address != f"127.0.0.1:{taken}"
+    assert ui_url is not None
