@@ -67,13 +67,19 @@ async def ensure_database(server_url: str, name: str) -> str:
 
 
 @contextlib.contextmanager
-def postgres(env: dict[str, str]) -> Iterator[None]:
+def postgres(env: dict[str, str], data_dir: Path = DATA / "postgres") -> Iterator[None]:
     if env.get("DATABASE_URL"):
         print("Using the database at DATABASE_URL")
         yield
         return
     port = int(env.get("EMBEDDED_POSTGRES_PORT", "54329"))
-    server = EmbeddedPostgres(DATA / "postgres", port=port)
+    server = EmbeddedPostgres(data_dir, port=port)
+    if not server.is_running() and wait_for_port("127.0.0.1", port, 0.2):
+        raise RuntimeError(
+            f"port {port} is in use by another program, such as the embedded "
+            "Postgres of another checkout; set EMBEDDED_POSTGRES_PORT to a free "
+            "port, or DATABASE_URL to use a running server"
+        )
     print(f"Starting embedded Postgres on 127.0.0.1:{port} (data in .data/postgres)")
     server.start()
     try:
@@ -183,6 +189,9 @@ def run(domains: list[str], *, keep_running: bool) -> int:
             print(f"Scan histories: {ui_url}/namespaces/default/workflows")
         print("Stored results: python starter.py results DOMAIN --tenant demo")
         if keep_running:
+            print("To use the starter against these services, export:")
+            for name in ("DATABASE_URL", "TEMPORAL_ADDRESS", "SCANNER_TENANT"):
+                print(f"  export {name}={env[name]}")
             print("Services keep running; press Ctrl-C to stop them.")
             with contextlib.suppress(KeyboardInterrupt):
                 signal.pause()
@@ -206,7 +215,11 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     domains = args.domains or os.environ.get("DOMAINS", "").split()
-    return run(domains, keep_running=args.keep_running)
+    try:
+        return run(domains, keep_running=args.keep_running)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
