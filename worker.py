@@ -34,7 +34,7 @@ from temporalio.worker.workflow_sandbox import (
 
 from activities import ReconcileActivities, build_activities
 from activities.reconcile import ReconcileInput
-from scanner.db.engine import create_engine, create_session_factory
+from scanner.db.engine import check_database, create_engine, create_session_factory
 from scanner.errors import ConfigurationError
 from scanner.net.fetcher import Fetcher
 from scanner.settings import Settings
@@ -114,8 +114,13 @@ async def ensure_reconcile_schedule(
 
 async def run_worker(settings: Settings, *, grace_seconds: float) -> None:
     """Run until a signal arrives, then drain and close every resource."""
-    client = await connect_client(settings, wait_seconds=60)
     engine = create_engine(settings)
+    try:
+        await check_database(engine)
+    except ConfigurationError:
+        await engine.dispose()
+        raise
+    client = await connect_client(settings, wait_seconds=60)
     sessions = create_session_factory(engine)
     fetcher = Fetcher(settings)
     activities = [
@@ -171,7 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    asyncio.run(run_worker(settings, grace_seconds=args.grace_seconds))
+    try:
+        asyncio.run(run_worker(settings, grace_seconds=args.grace_seconds))
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

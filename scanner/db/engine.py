@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from scanner.errors import ConfigurationError
 from scanner.settings import Settings
 
 
@@ -49,3 +52,30 @@ def create_engine(settings: Settings) -> AsyncEngine:
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Create the factory every activity opens its own short session from."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def check_database(engine: AsyncEngine) -> None:
+    """Check that the database answers and has the scanner's tables.
+
+    Raises:
+        ConfigurationError: the database cannot be reached or used, or it has
+            no schema yet; the message names the URL without its password.
+    """
+    url = engine.url.render_as_string(hide_password=True)
+    try:
+        async with engine.connect() as connection:
+            table = await connection.scalar(text("SELECT to_regclass('scan_jobs')"))
+    except DBAPIError as exc:
+        raise ConfigurationError(
+            f"cannot use the database at {url}: {exc.orig}; check DATABASE_URL"
+        ) from exc
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot connect to the database at {url}: {exc}; check DATABASE_URL "
+            "and that Postgres runs"
+        ) from exc
+    if table is None:
+        raise ConfigurationError(
+            f"the database at {url} has no scanner tables; run "
+            "`alembic upgrade head` with this DATABASE_URL first"
+        )
