@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from scanner.errors import ConfigurationError
+from scanner.net.transport import build_ssl_context
 from scanner.settings import Settings
 
 
@@ -31,3 +34,10 @@ def test_temporal_address_invalid_rejected(value: str) -> None:
 def test_temporal_empty_uses_default(name: str) -> None:
     settings = Settings.from_env({name: " "})
     assert settings == Settings.from_env({})
+
+
+def test_ca_bundle_without_pem_rejected(tmp_path: Path) -> None:
+    bundle = tmp_path / "not-a-ca.pem"
+    bundle.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    with pytest.raises(ConfigurationError, match="SCANNER_CA_BUNDLE"):
+        build_ssl_context(bundle)

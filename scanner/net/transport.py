@@ -20,7 +20,7 @@ import certifi
 import httpcore
 import httpx
 
-from scanner.errors import ErrorKind, FetchError
+from scanner.errors import ConfigurationError, ErrorKind, FetchError
 from scanner.net.addresses import is_public_address, parse_ip_literal
 from scanner.net.failures import translate
 from scanner.net.resolver import Resolver
@@ -30,10 +30,21 @@ logger = logging.getLogger(__name__)
 
 
 def build_ssl_context(ca_bundle: Path | None) -> ssl.SSLContext:
-    """Return a client context trusting certifi's CAs plus those in `ca_bundle`."""
+    """Return a client context trusting certifi's CAs plus those in `ca_bundle`.
+
+    Raises:
+        ConfigurationError: `ca_bundle` holds no PEM certificate.
+    """
     context = ssl.create_default_context(cafile=certifi.where())
     if ca_bundle is not None:
-        context.load_verify_locations(cafile=str(ca_bundle))
+        try:
+            context.load_verify_locations(cafile=str(ca_bundle))
+        except ssl.SSLError as exc:
+            raise ConfigurationError(
+                f"SCANNER_CA_BUNDLE={str(ca_bundle)!r} has no usable PEM "
+                f"certificate ({exc.reason}); point it at a PEM file of CA "
+                "certificates"
+            ) from exc
     return context
 
 
