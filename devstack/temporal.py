@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import shutil
@@ -14,6 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
+
+# prctl option that sets the signal a process gets when its parent exits.
+_PR_SET_PDEATHSIG = 1
 
 # Search attributes the scanner sets on its workflows, so the UI can filter
 # scans by tenant, domain and batch.
@@ -140,6 +144,7 @@ class TemporalDevServer:
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_stop_with_parent,
         )
         if not wait_for_port(self.host, self.port, timeout):
             self.stop()
@@ -167,6 +172,18 @@ class TemporalDevServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _stop_with_parent() -> None:
+    """Ask Linux to send SIGTERM to the server when the process that started it dies.
+
+    A test run or demo that is killed cannot stop its server itself, and the
+    server would otherwise keep its ports and memory until the machine stops.
+    """
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _search_attribute_flags(attributes: dict[str, str]) -> Sequence[str]:
