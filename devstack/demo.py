@@ -199,6 +199,10 @@ def run(domains: list[str], *, keep_running: bool) -> int:
     return 0 if scan.returncode in {0, 1} else scan.returncode
 
 
+def _stop_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -214,6 +218,10 @@ def main() -> int:
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    # The dev servers run in their own sessions, so they outlive this process
+    # unless a stop signal unwinds the stack that stops them, as Ctrl-C does.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop_on_signal)
     domains = args.domains or os.environ.get("DOMAINS", "").split()
     try:
         return run(domains, keep_running=args.keep_running)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import socket
+import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from devstack.demo import postgres, temporal
 from devstack.temporal import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_demo_busy_port_starts_own_server() -> None:
@@ -34,3 +41,38 @@ def test_demo_busy_postgres_port_named(tmp_path: Path) -> None:
             postgres(env, tmp_path / "postgres"),
         ):
             pass
+
+
+async def test_demo_sigterm_stops_worker(
+    database_url: str, temporal_server: str, task_queue: str
+) -> None:
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        TEMPORAL_ADDRESS=temporal_server,
+        TEMPORAL_TASK_QUEUE=task_queue,
+        KEEP_RUNNING="1",
+    )
+    demo = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "devstack.demo",
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert demo.stdout is not None
+    while b"keep running" not in (line := await demo.stdout.readline()):
+        assert line, "the demo ended before it kept its services running"
+    workers = [
+        child
+        for child in psutil.Process(demo.pid).children(recursive=True)
+        if "worker.py" in " ".join(child.cmdline())
+    ]
+
+    demo.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(demo.wait(), timeout=60)
+
+    assert workers
+    assert not any(worker.is_running() for worker in workers)
