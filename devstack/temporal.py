@@ -134,6 +134,8 @@ class TemporalDevServer:
 
     def start(self, timeout: float = 60.0) -> None:
         """Start the server and wait until its frontend accepts connections."""
+        if self.log_file is not None:
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
         output = (
             self.log_file.open("ab")
             if self.log_file is not None
