@@ -20,7 +20,7 @@ async def connect_client(settings: Settings, *, wait_seconds: float = 0.0) -> Cl
     Args:
         settings: where Temporal is and which namespace to use.
         wait_seconds: how long to keep retrying while the server is still
-            starting (it refuses connections, or answers "Frontend is not
+            starting (it refuses connections, or returns "Frontend is not
             healthy yet"); 0 tries once.
 
     Raises:

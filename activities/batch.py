@@ -1,6 +1,6 @@
 """Activities of a batch: its domain list, its derived totals and cancellation.
 
-Each opens its own short session and commits, and none holds a session while
+Each opens its own short session and commits, and none keeps a session open while
 it waits on anything else.
 """
 

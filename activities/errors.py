@@ -12,7 +12,7 @@ def to_application_error(error: ScannerError) -> ApplicationError:
 
     The error kind becomes the Temporal error type, which the workflow stores on
     the job and which the retry policy and the UI show. Scanner errors are a
-    site's answer (a 404, a name that does not exist), not a fault of the
+    site's response (a 404, a name that does not exist), not a fault of the
     worker, so they are marked benign, and the SDK then logs them at DEBUG instead
     of a WARNING with a traceback for every unreachable site.
     """

@@ -27,7 +27,7 @@ class PageData(BaseModel):
 
 
 class ScrapeResult(BaseModel):
-    """What one homepage fetch produced, with its timings in milliseconds."""
+    """The outcome of one homepage fetch, with its timings in milliseconds."""
 
     requested_url: str
     final_url: str
@@ -55,7 +55,7 @@ class ScanDomainInput(BaseModel):
 
 
 class ScanDomainResult(BaseModel):
-    """How a domain scan ended."""
+    """The outcome of a domain scan."""
 
     job_id: uuid.UUID
     tenant: str
@@ -149,7 +149,7 @@ class SitemapSummary(BaseModel):
 
 
 class ScanSitemapResult(BaseModel):
-    """How a sitemap scan ended."""
+    """The outcome of a sitemap scan."""
 
     job_id: uuid.UUID
     tenant: str

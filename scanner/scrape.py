@@ -32,8 +32,8 @@ async def fetch_site_homepage(
     """Fetch the homepage from the first candidate host that can be reached.
 
     A host whose name does not resolve or that refuses connections moves on to
-    the next candidate; any other failure (an HTTP error, a private address, a
-    timeout while reading) is the site's response and is raised as it is.
+    the next candidate. Any other failure (an HTTP error, a private address, a
+    timeout while reading) is the site's response, so it is raised as it is.
 
     Raises:
         FetchError: the failure of the last host tried, or the first answer

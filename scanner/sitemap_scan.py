@@ -69,7 +69,7 @@ async def find_site_root(
 ) -> SiteRoot:
     """Find the root of the first candidate host that responds, with its homepage.
 
-    The canonical domain drops `www.`, and many sites answer on only one of the
+    The canonical domain drops `www.`, and many sites respond on only one of the
     two names, so both are tried as the domain scan does. A host whose homepage
     fails with an HTTP error or a non-HTML body still responded, so its
     sitemaps are read without the homepage's links.

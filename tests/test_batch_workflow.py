@@ -57,14 +57,14 @@ def _page(title: str) -> dict[str, Any]:
 
 def _serve(server: SiteServer, name: str, routes: dict[str, Any]) -> None:
     # Lines typed with `www.` are scanned on that host first, as real sites
-    # answer on both names.
+    # respond on both names.
     server.add_site(name, routes)
     server.add_site(f"www.{name}", routes)
 
 
 @pytest.fixture(scope="module")
 def batch_sites(site_server: SiteServer) -> list[str]:
-    """Serve 500 sites: most answer, some 404 and some redirect forever."""
+    """Serve 500 sites: most respond, some 404 and some redirect forever."""
     for index in range(GOOD):
         _serve(site_server, _good(index), {"/": _page(f"Shop {index}")})
     for index in range(MISSING):
@@ -327,7 +327,7 @@ async def test_batch_line_with_www_tries_it_first(
     task_queue: str,
     tenant: str,
 ) -> None:
-    # Only the www. host is served, and the bare name answers with an error.
+    # Only the www. host is served, and the bare name returns an error.
     site_server.add_site("www.only-www.test", {"/": _page("Only www")})
     site_server.add_site("only-www.test", {"/": {"status": 403}})
     async with running_worker(temporal_client, batch_settings, task_queue):

@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from scanner.status import Status
 
 # Database steps retry until the database is back (a restart, a failover), with
-# backoff capped at 10 s; the whole step gives up after 10 minutes.
+# backoff capped at 10 s. The whole step gives up after 10 minutes.
 DATABASE_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200),
     backoff_coefficient=2.0,

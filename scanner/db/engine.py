@@ -55,7 +55,7 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 
 
 async def check_database(engine: AsyncEngine) -> None:
-    """Check that the database answers and has the scanner's tables.
+    """Check that the database responds and has the scanner's tables.
 
     Raises:
         ConfigurationError: the database cannot be reached or used, or it has

@@ -16,7 +16,7 @@ IPAddress = IPv4Address | IPv6Address
 # NAT64 (RFC 6052) embeds an IPv4 address in the last 32 bits of this prefix.
 _NAT64 = IPv6Network("64:ff9b::/96")
 # Python 3.11's `is_global` misses these ranges. 100.64.0.0/10 is shared address
-# space for carrier-grade NAT (RFC 6598). 192.0.0.0/24 holds IETF protocol
+# space for carrier-grade NAT (RFC 6598). 192.0.0.0/24 contains IETF protocol
 # assignments (RFC 6890) and is rejected whole, though .9 and .10 are anycast.
 _NOT_GLOBAL_V4 = (IPv4Network("100.64.0.0/10"), IPv4Network("192.0.0.0/24"))
 _HEX_PART = re.compile(r"0x[0-9a-f]*")

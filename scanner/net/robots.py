@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import quote
 
-# RFC 9309 section 2.5 asks crawlers to parse at least the first 500 KiB.
+# RFC 9309 section 2.5 requires crawlers to parse at least the first 500 KiB.
 MAX_ROBOTS_BYTES = 500 * 1024
 
 _KNOWN_KEYS = {"user-agent", "allow", "disallow", "sitemap"}

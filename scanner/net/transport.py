@@ -33,7 +33,7 @@ def build_ssl_context(ca_bundle: Path | None) -> ssl.SSLContext:
     """Return a client context trusting certifi's CAs plus those in `ca_bundle`.
 
     Raises:
-        ConfigurationError: `ca_bundle` holds no PEM certificate.
+        ConfigurationError: `ca_bundle` contains no PEM certificate.
     """
     context = ssl.create_default_context(cafile=certifi.where())
     if ca_bundle is not None:
